@@ -83,7 +83,7 @@ std::optional<UapiEndpoint> parse_endpoint(std::string_view s) {
   auto port = parse_decimal(port_text, 0xffff);
   auto addr = parse_zoned_address(host);
   if (!port || !addr || bracketed == addr->address.is_v4()) return std::nullopt;
-  return UapiEndpoint{addr->address, static_cast<std::uint16_t>(*port), std::move(addr->zone)};
+  return UapiEndpoint{addr->address, static_cast<std::uint16_t>(*port), std::move(addr->zone), 0};
 }
 
 // strconv.Atoi as netip.ParsePrefix (Go 1.19) uses it: an optional sign, then decimal digits.
@@ -201,7 +201,7 @@ void append_number(std::string& out, std::string_view name, Number value) {
   out += '\n';
 }
 
-bool is_zero(const Key& key) {
+bool key_is_zero(const Key& key) {
   for (auto byte : key) {
     if (byte != 0) return false;
   }
@@ -320,14 +320,13 @@ std::string uapi_address_to_string(const IpAddress& a) {
 std::string UapiEndpoint::to_string() const {
   auto port_text = std::to_string(port);
   if (address.is_v4()) return uapi_address_to_string(address) + ":" + port_text;
-  auto host = uapi_address_to_string(address);
-  if (!zone.empty()) host += "%" + zone;
-  return "[" + host + "]:" + port_text;
+  // wireguard-go keeps the zone only as a scope id and leaves it out of the text.
+  return "[" + uapi_address_to_string(address) + "]:" + port_text;
 }
 
 std::string format_uapi_get(const UapiDeviceState& state) {
   std::string out;
-  if (state.private_key && !is_zero(*state.private_key)) append_hex_key(out, "private_key", *state.private_key);
+  if (state.private_key && !key_is_zero(*state.private_key)) append_hex_key(out, "private_key", *state.private_key);
   if (state.listen_port != 0) append_number(out, "listen_port", state.listen_port);
   if (state.fwmark != 0) append_number(out, "fwmark", state.fwmark);
   for (const auto& peer : state.peers) {

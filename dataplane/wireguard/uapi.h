@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "dataplane/packet/ip_address.h"
@@ -20,9 +21,13 @@ namespace anymesh::wg {
 struct UapiEndpoint {
   IpAddress address;
   std::uint16_t port = 0;
-  std::string zone;  // IPv6 scope (interface name or number) as written; empty when absent
+  std::string zone;           // IPv6 zone as written (interface name or number); empty when absent
+  std::uint32_t scope_id = 0;  // the zone's interface index: UapiServer fills it before on_set
 
-  std::string to_string() const;  // as wireguard-go prints it in a get response
+  UapiEndpoint() = default;
+  UapiEndpoint(IpAddress a, std::uint16_t p, std::string z = {}, std::uint32_t scope = 0)
+      : address(a), port(p), zone(std::move(z)), scope_id(scope) {}
+  std::string to_string() const;  // as wireguard-go prints it in a get response: without the zone
   bool operator==(const UapiEndpoint&) const = default;
 };
 

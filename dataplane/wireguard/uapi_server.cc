@@ -2,6 +2,7 @@
 #include "dataplane/wireguard/uapi_server.h"
 
 #include <fcntl.h>
+#include <net/if.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -78,7 +79,30 @@ std::optional<std::size_t> find_set_end(std::string_view body, std::size_t& from
   }
 }
 
+// Fills every endpoint's scope id from its zone; false when a zone names nothing.
+bool resolve_zones(UapiSetRequest& request) {
+  for (auto& peer : request.peers) {
+    if (!peer.endpoint || peer.endpoint->zone.empty()) continue;
+    auto scope = uapi_zone_scope_id(peer.endpoint->zone);
+    if (!scope) return false;
+    peer.endpoint->scope_id = *scope;
+  }
+  return true;
+}
+
 }  // namespace
+
+std::optional<std::uint32_t> uapi_zone_scope_id(const std::string& zone) {
+  if (unsigned index = ::if_nametoindex(zone.c_str()); index != 0) return index;
+  if (zone.empty() || zone.size() > 10) return std::nullopt;
+  std::uint64_t value = 0;
+  for (char c : zone) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  if (value > UINT32_MAX) return std::nullopt;
+  return static_cast<std::uint32_t>(value);
+}
 
 UapiServer::UapiServer(std::string_view interface_name, SetHandler on_set, GetHandler on_get,
                        UapiServerOptions options)
@@ -306,6 +330,9 @@ void UapiServer::answer_set(Connection& c, std::string_view body) {
   if (!request) {
     log(std::string("uapi: set refused: ") + uapi_error_name(request.error()));
     error = uapi_errno(request.error());
+  } else if (!resolve_zones(*request)) {
+    log("uapi: set refused: endpoint zone names no interface");
+    error = uapi_errno(UapiError::kBadEndpoint);
   } else {
     try {
       error = on_set_(*request);

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,10 @@ struct UapiServerOptions {
   std::size_t max_connections = 32;             // further clients are accepted and closed at once
   std::function<void(std::string_view)> log;  // why a request was refused; may be empty
 };
+
+// The interface index an endpoint zone names, as wireguard-go resolves it: an interface of this
+// network namespace by name, else a decimal number; nullopt when it is neither (answered EINVAL).
+std::optional<std::uint32_t> uapi_zone_scope_id(const std::string& zone);
 
 // Single-threaded and non-blocking: the owner polls poll_fds() for POLLIN and write_fds() for
 // POLLOUT and calls on_readable/on_writable; handlers run inside those calls. Requests on one

@@ -75,7 +75,17 @@ void Interface::flush() {
   outbox_.clear();
 }
 
-int Interface::run(const std::atomic<bool>& stop) {
+void Interface::dump_counters(std::FILE* to) const {
+  std::fprintf(to, "anymesh-wg: %s: counters\n", options_.name.c_str());
+  device_.counters().for_each([to](const char* name, std::uint64_t value) {
+    std::fprintf(to, "counter %s %llu\n", name, static_cast<unsigned long long>(value));
+  });
+  std::fprintf(to, "counter tun_write_failures %llu\n", static_cast<unsigned long long>(tun_write_failures_));
+  std::fprintf(to, "counter udp_send_failures %llu\n", static_cast<unsigned long long>(udp_send_failures_));
+  std::fflush(to);
+}
+
+int Interface::run(const std::atomic<bool>& stop, std::atomic<bool>& dump) {
   std::vector<pollfd> fds;
   auto last_tick = clock_.now();
   const auto tick_every = std::chrono::milliseconds(10);
@@ -103,6 +113,7 @@ int Interface::run(const std::atomic<bool>& stop) {
       if (fds[i].revents & POLLOUT) uapi_->on_writable(fds[i].fd);
       if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) uapi_->on_readable(fds[i].fd);
     }
+    if (dump.exchange(false)) dump_counters(stderr);
     auto now = clock_.now();
     if (now - last_tick >= tick_every * options_.time_scale || now < last_tick) {
       device_.tick(outbox_);

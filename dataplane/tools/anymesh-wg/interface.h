@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,8 +27,10 @@ class Interface {
  public:
   explicit Interface(InterfaceOptions options);
   ~Interface();
-  // Runs until stop is set or the TUN interface disappears. Returns the process exit code.
-  int run(const std::atomic<bool>& stop);
+  // Runs until stop is set or the TUN interface disappears; writes every counter to stderr each time
+  // dump is set (SIGUSR1). Returns the process exit code.
+  int run(const std::atomic<bool>& stop, std::atomic<bool>& dump);
+  void dump_counters(std::FILE* to) const;
 
  private:
   std::size_t pump_tun();  // packets read from the TUN this burst

@@ -15,15 +15,18 @@
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_dump{false};
 
 void on_signal(int) { g_stop.store(true); }
+void on_dump(int) { g_dump.store(true); }
 
 int usage(const char* argv0) {
   std::fprintf(stderr,
                "Usage: %s [-f/--foreground] INTERFACE-NAME\n"
                "  A userspace WireGuard interface; configure it with wg(8).\n"
                "Test-only environment: ANYMESH_WG_TIME_SCALE=N runs protocol timers N times faster,\n"
-               "ANYMESH_WG_FORCE_COOKIE=1 answers every handshake with a cookie first (as under load).\n",
+               "ANYMESH_WG_FORCE_COOKIE=1 answers every handshake with a cookie first (as under load).\n"
+               "SIGUSR1 writes every counter to standard error.\n",
                argv0);
   return 2;
 }
@@ -102,14 +105,21 @@ int main(int argc, char** argv) {
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
+  struct sigaction dump {};
+  dump.sa_handler = on_dump;
+  ::sigaction(SIGUSR1, &dump, nullptr);
   std::fprintf(stderr, "anymesh-wg: %s: up\n", name.c_str());
   if (!foreground) {
     char status = 0;
     (void)!::write(ready[1], &status, 1);
     ::close(ready[1]);
-    if (std::freopen("/dev/null", "r", stdin) == nullptr || std::freopen("/dev/null", "w", stdout) == nullptr) return 1;
+    if (std::freopen("/dev/null", "r", stdin) == nullptr || std::freopen("/dev/null", "w", stdout) == nullptr ||
+        std::freopen("/dev/null", "w", stderr) == nullptr) {
+      return 1;
+    }
   }
-  int rc = interface->run(g_stop);
+  int rc = interface->run(g_stop, g_dump);
+  interface->dump_counters(stderr);
   std::fprintf(stderr, "anymesh-wg: %s: down\n", name.c_str());
   return rc;
 }
