@@ -60,9 +60,15 @@ Device::~Device() {
 
 // --- configuration -------------------------------------------------------------------------------
 
-void Device::set_private_key(const std::optional<Key>& key) {
+void Device::set_private_key(const std::optional<Key>& given) {
+  // Stored clamped, as wireguard-go stores (and `wg show` prints) it.
+  std::optional<Key> key = given && !is_zero(*given) ? given : std::nullopt;
+  if (key) {
+    (*key)[0] &= 248;
+    (*key)[31] = static_cast<std::uint8_t>(((*key)[31] & 127) | 64);
+  }
   if (key && identity_.present && constant_time_equal(*key, identity_.private_key)) return;
-  if (key && !is_zero(*key)) {
+  if (key) {
     identity_.set(*key);
     cookie_checker_.set_public_key(identity_.public_key);
   } else {

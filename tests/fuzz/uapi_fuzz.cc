@@ -17,12 +17,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)uapi_error_name(request.error());
     return 0;
   }
-  // Every accepted endpoint prints in a form the parser takes back unchanged.
+  // Every accepted endpoint prints (zone left out, as wireguard-go does) in a form that parses back.
   for (const auto& peer : request->peers) {
     if (!peer.endpoint) continue;
     std::string again = "public_key=" + std::string(64, '0') + "\nendpoint=" + peer.endpoint->to_string() + "\n\n";
     auto reparsed = parse_uapi_set(again);
-    if (!reparsed || !(reparsed->peers.at(0).endpoint == peer.endpoint)) std::abort();
+    if (!reparsed) std::abort();
+    const auto& back = *reparsed->peers.at(0).endpoint;
+    if (back.address != peer.endpoint->address || back.port != peer.endpoint->port) std::abort();
   }
   UapiDeviceState state;
   state.private_key = request->private_key;

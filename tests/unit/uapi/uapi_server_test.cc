@@ -1,6 +1,7 @@
 // Specification of UapiServer over a real unix socket: framing, answers, limits, socket file life.
 #include <catch2/catch.hpp>
 
+#include <net/if.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -277,4 +278,20 @@ TEST_CASE("clients over the connection limit are closed at once") {
   CHECK(b.read_answers(1) == "errno=0\n\n");
   Client third(f.server->socket_path());
   CHECK(third.closed_by_server());
+}
+
+TEST_CASE("endpoint zones become interface indexes, and a zone naming nothing answers EINVAL") {
+  Fixture f;
+  ServerLoop loop(*f.server);
+  Client c(f.server->socket_path());
+  c.send("set=1\n" + kPeerLine + "endpoint=[fe80::1%lo]:1\n" + kPeerLine + "endpoint=[fe80::1%7]:2\n\n");
+  CHECK(c.read_answers(1) == "errno=0\n\n");
+  REQUIRE(f.device.set_count() == 1);
+  auto set = f.device.last_set();
+  CHECK(set.peers.at(0).endpoint->scope_id == ::if_nametoindex("lo"));
+  CHECK(set.peers.at(0).endpoint->scope_id != 0);
+  CHECK(set.peers.at(1).endpoint->scope_id == 7u);
+  c.send("set=1\n" + kPeerLine + "endpoint=[fe80::1%amnosuchif0]:1\n\n");
+  CHECK(c.read_answers(1) == "errno=-22\n\n");
+  CHECK(f.device.set_count() == 1);
 }

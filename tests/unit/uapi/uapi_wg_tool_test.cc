@@ -110,7 +110,7 @@ TEST_CASE("wg show dump prints the state the server answers with") {
     wg.state.listen_port = 51820;
     UapiPeerState bob;
     bob.public_key = kBobPublic;
-    bob.endpoint = UapiEndpoint{*IpAddress::parse("192.0.2.2"), 51820, {}};
+    bob.endpoint = UapiEndpoint{*IpAddress::parse("192.0.2.2"), 51820};
     bob.last_handshake_sec = 1700000000;
     bob.rx_bytes = 123;
     bob.tx_bytes = 456;
@@ -119,7 +119,7 @@ TEST_CASE("wg show dump prints the state the server answers with") {
     UapiPeerState other;
     other.public_key.fill(0x22);
     other.preshared_key.fill(0x33);
-    other.endpoint = UapiEndpoint{*IpAddress::parse("fd00::2"), 51821, {}};
+    other.endpoint = UapiEndpoint{*IpAddress::parse("fd00::2"), 51821};
     wg.state.peers = {bob, other};
   }
   auto dump = run("wg show " + wg.name + " dump");

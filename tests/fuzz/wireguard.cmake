@@ -1,0 +1,10 @@
+# One harness per WireGuard message type: initiation, response, cookie reply, transport data.
+foreach(kind initiation:1 response:2 cookie_reply:3 transport:4)
+  string(REPLACE ":" ";" parts ${kind})
+  list(GET parts 0 name)
+  list(GET parts 1 type)
+  anymesh_fuzz_target(wireguard_${name}_fuzz ${CMAKE_CURRENT_SOURCE_DIR}/wireguard_message_fuzz.cc anymesh_wireguard)
+  if(TARGET wireguard_${name}_fuzz)
+    target_compile_definitions(wireguard_${name}_fuzz PRIVATE ANYMESH_FUZZ_MESSAGE_TYPE=${type})
+  endif()
+endforeach()
