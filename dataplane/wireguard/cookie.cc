@@ -1,18 +1,12 @@
 // MAC1/MAC2 computation and the XChaCha20-Poly1305 cookie reply.
 #include "dataplane/wireguard/cookie.h"
 
+#include "dataplane/packet/bytes.h"
+
 #include <cstring>
 
 namespace anymesh::wg {
 namespace {
-
-Bytes label(const char* s) { return {reinterpret_cast<const std::uint8_t*>(s), std::strlen(s)}; }
-
-Key as_key(const Hash& h) {
-  Key k;
-  std::memcpy(k.data(), h.data(), k.size());
-  return k;
-}
 
 bool expired(std::chrono::nanoseconds birth, std::chrono::nanoseconds now, std::chrono::nanoseconds age) {
   return birth.count() < 0 || now - birth >= age;
@@ -21,8 +15,8 @@ bool expired(std::chrono::nanoseconds birth, std::chrono::nanoseconds now, std::
 }  // namespace
 
 void CookieChecker::set_public_key(const Key& device_public_key) {
-  mac1_key_ = blake2s({label(kLabelMac1), device_public_key});
-  cookie_key_ = as_key(blake2s({label(kLabelCookie), device_public_key}));
+  mac1_key_ = blake2s({label_bytes(kLabelMac1), device_public_key});
+  cookie_key_ = blake2s({label_bytes(kLabelCookie), device_public_key});
 }
 
 Mac CookieChecker::cookie_for(const Endpoint& source, std::chrono::nanoseconds now) {
@@ -54,7 +48,7 @@ void CookieChecker::create_reply(std::uint8_t* reply, const std::uint8_t* msg, s
                                  std::uint32_t sender_index, const Endpoint& source, std::chrono::nanoseconds now) {
   std::memset(reply, 0, cookie_reply::size);
   reply[0] = static_cast<std::uint8_t>(MessageType::cookie_reply);
-  for (int i = 0; i < 4; ++i) reply[cookie_reply::receiver + i] = static_cast<std::uint8_t>(sender_index >> (8 * i));
+  store_le32(reply + cookie_reply::receiver, sender_index);
   random_bytes({reply + cookie_reply::nonce, kCookieNonceLen});
   Mac cookie = cookie_for(source, now);
   xaead_seal(cookie_key_, reply + cookie_reply::nonce, cookie, {msg + len - 2 * kMacLen, kMacLen},
@@ -62,8 +56,8 @@ void CookieChecker::create_reply(std::uint8_t* reply, const std::uint8_t* msg, s
 }
 
 void CookieMaker::set_peer_public_key(const Key& peer_public_key) {
-  mac1_key_ = blake2s({label(kLabelMac1), peer_public_key});
-  cookie_key_ = as_key(blake2s({label(kLabelCookie), peer_public_key}));
+  mac1_key_ = blake2s({label_bytes(kLabelMac1), peer_public_key});
+  cookie_key_ = blake2s({label_bytes(kLabelCookie), peer_public_key});
   cookie_birth_ = std::chrono::nanoseconds(-1);
   have_last_mac1_ = false;
 }

@@ -12,7 +12,7 @@
 namespace anymesh::wg {
 
 using Key = std::array<std::uint8_t, 32>;
-using Hash = std::array<std::uint8_t, 32>;
+using Hash = std::array<std::uint8_t, 32>;  // the same type as Key: KDF outputs are used as keys
 using Mac = std::array<std::uint8_t, 16>;
 using Bytes = std::span<const std::uint8_t>;
 
@@ -24,6 +24,12 @@ void secure_zero(T& value) {
 }
 
 void random_bytes(std::span<std::uint8_t> out);
+
+// The bytes of a protocol label such as "mac1----", without its terminating NUL.
+template <std::size_t N>
+Bytes label_bytes(const char (&text)[N]) {
+  return {reinterpret_cast<const std::uint8_t*>(text), N - 1};
+}
 bool constant_time_equal(Bytes a, Bytes b);
 bool is_zero(Bytes b);  // constant time
 

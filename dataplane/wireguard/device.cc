@@ -1,15 +1,12 @@
 // The device's data path, handshake processing and timers (whitepaper sections 5 and 6).
 #include "dataplane/wireguard/device.h"
 
+#include "dataplane/packet/bytes.h"
+
 #include <cstring>
 
 namespace anymesh::wg {
 namespace {
-
-std::uint32_t load_le32(const std::uint8_t* p) {
-  return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
-         static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
-}
 
 bool due(Nanos deadline, Nanos now) { return deadline != kDisarmed && deadline <= now; }
 

@@ -1,6 +1,8 @@
 // Transport data sealing and opening (whitepaper 5.4.6).
 #include "dataplane/wireguard/keypair.h"
 
+#include "dataplane/packet/bytes.h"
+
 #include <cstring>
 
 namespace anymesh::wg {
@@ -28,15 +30,14 @@ std::size_t Keypair::seal(std::uint8_t* data, std::size_t len, std::size_t mtu) 
   std::uint8_t* msg = data - kHeadroom;
   msg[0] = static_cast<std::uint8_t>(MessageType::transport_data);
   msg[1] = msg[2] = msg[3] = 0;
-  for (int i = 0; i < 4; ++i) msg[transport::receiver + i] = static_cast<std::uint8_t>(remote_index_ >> (8 * i));
-  for (int i = 0; i < 8; ++i) msg[transport::counter + i] = static_cast<std::uint8_t>(counter >> (8 * i));
+  store_le32(msg + transport::receiver, remote_index_);
+  store_le64(msg + transport::counter, counter);
   if (!sender_.seal(counter, data, padded, data)) return 0;
   return kHeadroom + padded + kTagLen;
 }
 
 Keypair::OpenResult Keypair::open(std::uint8_t* msg, std::size_t len, std::size_t& plain_len) {
-  std::uint64_t counter = 0;
-  for (int i = 7; i >= 0; --i) counter = (counter << 8) | msg[transport::counter + i];
+  std::uint64_t counter = load_le64(msg + transport::counter);
   std::uint8_t* body = msg + transport::header_size;
   std::size_t sealed = len - transport::header_size;
   if (counter >= kRejectAfterMessages || !receiver_.open(counter, body, sealed, body)) {

@@ -1,20 +1,20 @@
 // Noise_IKpsk2 message processing, step by step as in whitepaper section 5.4.
 #include "dataplane/wireguard/noise.h"
 
+#include "dataplane/packet/bytes.h"
+
 #include <cstring>
 
 namespace anymesh::wg {
 namespace {
 
-Bytes as_bytes(const char* s) { return {reinterpret_cast<const std::uint8_t*>(s), std::strlen(s)}; }
-
 const Hash& initial_chaining_key() {
-  static const Hash ck = blake2s({as_bytes(kConstruction)});
+  static const Hash ck = blake2s({label_bytes(kConstruction)});
   return ck;
 }
 
 const Hash& initial_hash_prefix() {
-  static const Hash h = blake2s({initial_chaining_key(), as_bytes(kIdentifier)});
+  static const Hash h = blake2s({initial_chaining_key(), label_bytes(kIdentifier)});
   return h;
 }
 
@@ -29,21 +29,6 @@ bool mix_dh(Hash& ck, Hash& key, const Key& priv, const Key& pub) {
   kdf(ck, shared, {&ck, &key});
   secure_zero(shared);
   return true;
-}
-
-void store_le32(std::uint8_t* p, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
-}
-
-std::uint32_t load_le32(const std::uint8_t* p) {
-  return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
-         static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
-}
-
-Key as_key(const Hash& h) {
-  Key k;
-  std::memcpy(k.data(), h.data(), k.size());
-  return k;
 }
 
 }  // namespace
@@ -111,12 +96,12 @@ bool create_initiation(Handshake& hs, const StaticIdentity& identity, std::uint3
 
   Hash key{};
   bool ok = mix_dh(hs.chaining_key, key, hs.ephemeral_private, hs.remote_static) &&
-            aead_seal(as_key(key), 0, identity.public_key, hs.hash, msg + initiation::encrypted_static);
+            aead_seal(key, 0, identity.public_key, hs.hash, msg + initiation::encrypted_static);
   if (ok) {
     mix_hash(hs.hash, {msg + initiation::encrypted_static, kKeyLen + kTagLen});
     kdf(hs.chaining_key, hs.static_static, {&hs.chaining_key, &key});
     Tai64n ts = tai64n_from(wall);
-    ok = aead_seal(as_key(key), 0, ts, hs.hash, msg + initiation::encrypted_timestamp);
+    ok = aead_seal(key, 0, ts, hs.hash, msg + initiation::encrypted_timestamp);
   }
   secure_zero(key);
   if (!ok) {
@@ -148,7 +133,7 @@ Handshake* consume_initiation(const StaticIdentity& identity, const std::uint8_t
   Handshake* hs = nullptr;
   if (!mix_dh(ck, key, identity.private_key, remote_ephemeral)) {
     error = HandshakeError::bad_dh;
-  } else if (!aead_open(as_key(key), 0, {msg + initiation::encrypted_static, kKeyLen + kTagLen}, h,
+  } else if (!aead_open(key, 0, {msg + initiation::encrypted_static, kKeyLen + kTagLen}, h,
                         remote_static.data())) {
     error = HandshakeError::decrypt_static;
   } else if (mix_hash(h, {msg + initiation::encrypted_static, kKeyLen + kTagLen});
@@ -158,7 +143,7 @@ Handshake* consume_initiation(const StaticIdentity& identity, const std::uint8_t
     error = HandshakeError::bad_dh;
     hs = nullptr;
   } else if (kdf(ck, hs->static_static, {&ck, &key});
-             !aead_open(as_key(key), 0, {msg + initiation::encrypted_timestamp, kTimestampLen + kTagLen}, h,
+             !aead_open(key, 0, {msg + initiation::encrypted_timestamp, kTimestampLen + kTagLen}, h,
                         ts.data())) {
     error = HandshakeError::decrypt_timestamp;
     hs = nullptr;
@@ -211,7 +196,7 @@ bool create_response(Handshake& hs, std::uint32_t local_index, std::uint8_t* msg
   if (ok) {
     kdf(hs.chaining_key, hs.preshared_key, {&hs.chaining_key, &tau, &key});
     mix_hash(hs.hash, tau);
-    ok = aead_seal(as_key(key), 0, {}, hs.hash, msg + response::encrypted_nothing);
+    ok = aead_seal(key, 0, {}, hs.hash, msg + response::encrypted_nothing);
   }
   secure_zero(tau);
   secure_zero(key);
@@ -260,7 +245,7 @@ Handshake* consume_response(const StaticIdentity& identity, const std::uint8_t* 
   } else {
     kdf(ck, hs->preshared_key, {&ck, &tau, &key});
     mix_hash(h, tau);
-    ok = aead_open(as_key(key), 0, {msg + response::encrypted_nothing, kTagLen}, h, nothing);
+    ok = aead_open(key, 0, {msg + response::encrypted_nothing, kTagLen}, h, nothing);
     if (!ok) error = HandshakeError::decrypt_empty;
   }
   secure_zero(tau);
@@ -285,8 +270,8 @@ std::optional<SessionKeys> derive_session(Handshake& hs) {
   SessionKeys keys;
   Hash first{}, second{};
   kdf(hs.chaining_key, {}, {&first, &second});
-  keys.sending = as_key(initiator ? first : second);
-  keys.receiving = as_key(initiator ? second : first);
+  keys.sending = initiator ? first : second;
+  keys.receiving = initiator ? second : first;
   keys.local_index = hs.local_index;
   keys.remote_index = hs.remote_index;
   keys.initiator = initiator;

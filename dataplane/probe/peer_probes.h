@@ -1,0 +1,47 @@
+// PeerProbes: everything one gateway does to probe one peer gateway: the schedule, the lanes'
+// health, and the routing of echoes back to their lane.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "dataplane/packet/result.h"
+#include "dataplane/probe/lane_health.h"
+#include "dataplane/probe/probe_error.h"
+#include "dataplane/probe/probe_sender.h"
+
+namespace anymesh::probe {
+
+// The lanes currently up, bit i for lane i.
+using LaneUpBits = std::uint32_t;
+static_assert(kMaxLanesPerPeer <= 32, "LaneUpBits holds one bit per lane");
+
+class PeerProbes {
+ public:
+  // Throws std::invalid_argument for a bad config (start-up only).
+  PeerProbes(const ProbeSenderConfig& sender, const LaneHealthConfig& health, Nanos start);
+
+  // Declares timed-out probes missed, then collects the requests due at now (recorded as sent:
+  // the caller must put every returned probe on its lane, written with sender().write()).
+  std::size_t tick(Nanos now, std::span<OutgoingProbe> out);
+
+  // An inner packet addressed to our probe port, received at now. Refused unless it is an echo
+  // from this peer's tunnel address of a request we sent (sender id ours, lane in range).
+  Result<EchoVerdict, ProbeError> on_packet(std::span<const std::uint8_t> packet, Nanos now);
+
+  LaneUpBits up_lanes() const;
+  const LaneHealth& lane(LaneId lane) const { return lanes_[lane]; }
+  const ProbeSender& sender() const { return sender_; }
+  std::size_t lane_count() const { return sender_.lanes(); }
+  std::uint64_t refused() const { return refused_; }
+
+ private:
+  ProbeSenderConfig config_;
+  ProbeSender sender_;
+  std::array<LaneHealth, kMaxLanesPerPeer> lanes_;
+  std::uint64_t refused_ = 0;
+};
+
+}  // namespace anymesh::probe
