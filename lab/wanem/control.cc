@@ -1,4 +1,4 @@
-// Control commands: `link FROM TO [delay D] [jitter D] [loss P] [rate R] [queue N] [down|up]`, `status [json]`, `stop`.
+// Control commands: `link FROM TO [delay D] [jitter D] [loss P] [rate R] [queue N] [down|up|downfor D]`, `status [json]`, `stop`.
 #include "lab/wanem/control.h"
 
 #include <sys/socket.h>
@@ -115,7 +115,7 @@ std::string Control::execute(const std::string& line, Emulator& emulator) {
     LinkSettings settings = l->settings();
     if (auto err = apply_setting_words(settings, words.data() + 3, words.size() - 3); !err.empty())
       return "error: " + err + "\n";
-    l->configure(settings);
+    l->configure(settings, monotonic_now());
     return "ok\n";
   }
   return "error: unknown command '" + words[0] + "' (link FROM TO ..., status [json], stop)\n";

@@ -116,11 +116,12 @@ void Emulator::release_due(Nanos now) {
   }
 }
 
-Nanos Emulator::next_wakeup() const {
+Nanos Emulator::next_wakeup() {
   Nanos next = -1;
-  for (const auto& l : links_) {
-    const Nanos t = l.next_departure();
-    if (t >= 0 && (next < 0 || t < next)) next = t;
+  const Nanos now = monotonic_now();
+  for (auto& l : links_) {
+    for (const Nanos t : {l.next_departure(), l.restore_if_due(now)})
+      if (t >= 0 && (next < 0 || t < next)) next = t;
   }
   return next;
 }

@@ -35,7 +35,8 @@ class Emulator {
   void receive_from(int in, Nanos now);
   void offer(int in, int out, SlotId slot, Nanos now);
   void release_due(Nanos now);
-  Nanos next_wakeup() const;
+  // Ends timed outages that are over and returns the next time the loop must wake, -1 for none.
+  Nanos next_wakeup();
   Link& link_at(int from, int to) { return links_[static_cast<std::size_t>(from) * ports_.size() + static_cast<std::size_t>(to)]; }
 
   FramePool pool_;

@@ -18,10 +18,20 @@ std::uint64_t Link::next_random() {
   return rng_ * 0x2545F4914F6CDD1DULL;
 }
 
-void Link::configure(const LinkSettings& settings) {
+void Link::configure(const LinkSettings& settings, Nanos now) {
   settings_ = settings;
+  restore_at_ = (!settings_.up && settings_.down_for > 0) ? now + settings_.down_for : -1;
   settings_.queue_limit = std::min(settings_.queue_limit, kMaxQueue);
   if (settings_.rate_bps == 0) busy_until_ = 0;
+}
+
+Nanos Link::restore_if_due(Nanos now) {
+  if (restore_at_ < 0) return -1;
+  if (now < restore_at_) return restore_at_;
+  settings_.up = true;
+  settings_.down_for = 0;
+  restore_at_ = -1;
+  return -1;
 }
 
 Admission Link::admit(SlotId slot, std::uint32_t frame_bytes, Nanos now) {

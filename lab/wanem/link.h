@@ -38,7 +38,10 @@ class Link {
   // Pops the earliest frame if it is due at now; sets blackholed when the link went down meanwhile.
   bool pop_due(Nanos now, SlotId& slot, bool& blackholed);
 
-  void configure(const LinkSettings& settings);
+  // now: when the settings take effect (a timed outage counts from here).
+  void configure(const LinkSettings& settings, Nanos now);
+  // Ends a timed outage that is over; returns the restore time still pending, or -1.
+  Nanos restore_if_due(Nanos now);
   const LinkSettings& settings() const { return settings_; }
   LinkCounters& counters() { return counters_; }
   const LinkCounters& counters() const { return counters_; }
@@ -62,6 +65,7 @@ class Link {
   LinkCounters counters_;
   std::vector<Held> held_;  // min-heap by (depart, order); capacity reserved once
   std::uint64_t arrivals_ = 0;
+  Nanos restore_at_ = -1;  // end of a timed outage (downfor), -1 when none
   Nanos last_depart_ = 0;  // departure of the newest held frame (FIFO order when jitter is 0)
   Nanos busy_until_ = 0;    // when the rate limiter finishes serialising the last admitted frame
   std::uint64_t rng_;

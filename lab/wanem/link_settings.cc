@@ -59,11 +59,16 @@ std::string apply_setting_words(LinkSettings& settings, const std::string* words
   LinkSettings next = settings;
   for (std::size_t i = 0; i < count; ++i) {
     const std::string& key = words[i];
-    if (key == "down") { next.up = false; continue; }
-    if (key == "up") { next.up = true; continue; }
+    if (key == "down") { next.up = false; next.down_for = 0; continue; }
+    if (key == "up") { next.up = true; next.down_for = 0; continue; }
     if (i + 1 >= count) return "missing value after '" + key + "'";
     const std::string& value = words[++i];
-    if (key == "delay" || key == "jitter") {
+    if (key == "downfor") {
+      auto d = parse_duration(value);
+      if (!d || *d <= 0) return "bad duration '" + value + "' for downfor";
+      next.up = false;
+      next.down_for = *d;
+    } else if (key == "delay" || key == "jitter") {
       auto d = parse_duration(value);
       if (!d) return "bad duration '" + value + "' for " + key + " (e.g. 50ms, 250us)";
       (key == "delay" ? next.delay : next.jitter) = *d;

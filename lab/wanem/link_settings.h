@@ -17,6 +17,7 @@ struct LinkSettings {
   std::uint64_t rate_bps = 0;  // serialisation rate of Ethernet frame bytes, 0 = unlimited
   std::uint32_t queue_limit = 8192;  // frames held by the link (in flight + waiting), beyond that: overflow drop
   bool up = true;              // false = blackhole: frames entering or still in flight are dropped
+  Nanos down_for = 0;          // with up = false: restore by itself after this long (exact outages)
 };
 
 // "50ms", "250us", "1.5ms", "2s", "0" -> nanoseconds.
@@ -26,7 +27,7 @@ std::optional<std::uint64_t> parse_rate(std::string_view text);
 // "5%", "5", "0.5%" -> probability 0.05 / 0.005; out of [0, 100] -> nullopt.
 std::optional<double> parse_loss(std::string_view text);
 
-// Applies "key value" words (delay, jitter, loss, rate, queue, down, up) to settings;
+// Applies "key value" words (delay, jitter, loss, rate, queue, down, up, downfor D) to settings;
 // returns an error message naming the bad word, or an empty string.
 std::string apply_setting_words(LinkSettings& settings, const std::string* words, std::size_t count);
 

@@ -25,7 +25,7 @@ int usage() {
   std::fprintf(stderr,
                "usage: wanem run --control PATH --port SITE=IFNAME... [--pool SLOTS] [--seed N]\n"
                "       wanem ctl PATH [COMMAND...]   (no COMMAND: one command per line on stdin)\n"
-               "commands: link FROM TO [delay 15ms] [jitter 1ms] [loss 5%%] [rate 10mbit] [queue N] [down|up]\n"
+               "commands: link FROM TO [delay 15ms] [jitter 1ms] [loss 5%%] [rate 10mbit] [queue N] [down|up|downfor 200ms]\n"
                "          status [json] | stop\n");
   return 2;
 }

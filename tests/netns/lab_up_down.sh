@@ -51,7 +51,7 @@ bash -c "trap '\"$LAB\" down >/dev/null' EXIT; \"$LAB\" up >/dev/null; false" &&
 assert_clean "after a failing script" "" "$links_before"
 
 # A script that is interrupted while the lab is up: its INT/TERM trap tears the lab down.
-bash -c "trap '\"$LAB\" down >/dev/null' EXIT; trap 'exit 143' TERM; \"$LAB\" up >/dev/null; touch $TMP/ready; sleep 60 & wait" &
+bash -c "trap '\"$LAB\" down >/dev/null' EXIT; trap 'kill \$! 2>/dev/null; exit 143' TERM; \"$LAB\" up >/dev/null; touch $TMP/ready; sleep 30 >/dev/null 2>&1 & wait" &
 user=$!
 for _ in $(seq 300); do [ -e "$TMP/ready" ] && break; sleep 0.05; done
 [ -e "$TMP/ready" ] || fail "interrupted script never brought the lab up"
