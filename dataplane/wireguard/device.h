@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "dataplane/packet/buffer_area.h"
 #include "dataplane/wireguard/allowed_ips.h"
 #include "dataplane/wireguard/clock.h"
 #include "dataplane/wireguard/cookie.h"
@@ -81,7 +82,7 @@ class Outbox {
   void clear();
 
  private:
-  std::vector<std::uint8_t> storage_;
+  BufferArea storage_;
   std::vector<Transmit> transmits_;
   std::size_t used_ = 0;
 };

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/packet/buffer_area.h"
 #include "dataplane/tools/anymesh-wg/tun_device.h"
 #include "dataplane/tools/anymesh-wg/udp_socket.h"
 #include "dataplane/wireguard/clock.h"
@@ -47,7 +48,7 @@ class Interface {
   std::unique_ptr<UapiServer> uapi_;
   std::uint32_t fwmark_ = 0;
   Outbox outbox_;
-  std::vector<std::uint8_t> tun_storage_;
+  BufferArea tun_storage_;
   std::vector<Packet> tun_batch_;
   std::vector<Delivery> deliveries_;
   std::uint64_t tun_write_failures_ = 0;

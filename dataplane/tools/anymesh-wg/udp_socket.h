@@ -10,6 +10,7 @@
 #include <span>
 #include <vector>
 
+#include "dataplane/packet/buffer_area.h"
 #include "dataplane/wireguard/device.h"
 
 namespace anymesh::wg {
@@ -41,7 +42,7 @@ class UdpSocket {
   int fd_ = -1;
   std::uint16_t port_ = 0;
   std::uint32_t fwmark_ = 0;
-  std::vector<std::uint8_t> rx_storage_;
+  BufferArea rx_storage_;
   std::array<mmsghdr, kBatch> rx_msgs_{};
   std::array<iovec, kBatch> rx_iov_{};
   std::array<sockaddr_in6, kBatch> rx_addr_{};

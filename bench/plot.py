@@ -1,0 +1,103 @@
+# Bar charts (PNG, gnuplot) from the benchmark JSON: seal/open against raw AEAD, and anymesh-wg against wireguard-go.
+# Usage: plot.py [--seal seal_open.json] [--iperf iperf.json] --out DIR
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+COMMON = """set terminal pngcairo size 1000,560 enhanced font 'sans,11'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set grid ytics
+set key outside top center horizontal
+set bmargin 4
+set yrange [0:*]
+"""
+
+
+def datablock(name, header, rows):
+    lines = [f"${name} << EOD", "\t".join(f'"{h}"' for h in header)]
+    for row in rows:
+        lines.append("\t".join(f'"{v}"' if isinstance(v, str) else f"{v:.4f}" for v in row))
+    lines.append("EOD")
+    return "\n".join(lines) + "\n"
+
+
+def gnuplot(script, out):
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    print(f"plot.py: wrote {out}")
+
+
+def seal_chart(path, out):
+    with open(path) as f:
+        data = json.load(f)
+    rows = []
+    for r in data["results"]:
+        label = f"{r['size']} B\\nseal {100 * r['seal_vs_raw']:.0f} %, open {100 * r['open_vs_raw']:.0f} %"
+        if r["size"] == "imix":
+            label = f"IMIX (avg {r['average_plaintext_bytes']:.0f} B)\\nseal {100 * r['seal_vs_raw']:.0f} %, " \
+                    f"open {100 * r['open_vs_raw']:.0f} %"
+        rows.append([label, r["raw_seal"]["gbps"], r["seal"]["gbps"], r["raw_open"]["gbps"], r["open"]["gbps"]])
+    m = data["machine"]
+    quick = " (QUICK RUN)" if data["settings"].get("quick") else ""
+    script = COMMON + datablock("D", ["size", "raw seal", "Keypair::seal", "raw open", "Keypair::open"], rows)
+    script += f"""set output '{out}'
+set title "Tunnel core per core: Keypair seal/open vs raw ChaCha20-Poly1305{quick}\\n{m['cpu']}, {m['kernel']}, best of {data['settings']['repetitions']}"
+set ylabel 'Gbit/s of plaintext (one thread)'
+plot $D using 2:xtic(1) title columnheader(2) lc rgb '#9ecae1', \\
+     '' using 3 title columnheader(3) lc rgb '#3182bd', \\
+     '' using 4 title columnheader(4) lc rgb '#fdae6b', \\
+     '' using 5 title columnheader(5) lc rgb '#e6550d'
+"""
+    gnuplot(script, out)
+
+
+def iperf_chart(path, out):
+    with open(path) as f:
+        data = json.load(f)
+    am = data["implementations"]["anymesh-wg"]
+    wg = data["implementations"]["wireguard-go"]
+    tput = []
+    for p in sorted(am["best_gbps"], key=int):
+        ratio = data["ratios"].get("throughput_p" + p) or 0
+        tput.append([f"TCP -P {p}\\n{ratio:.2f}x", am["best_gbps"][p], wg["best_gbps"].get(p, 0)])
+    mem = []
+    for label, key, rkey in [("max RSS", "rss_max_kb", "rss_max"), ("max RssAnon", "anon_max_kb", "anon_max"),
+                             ("idle RSS", "rss_idle_kb", "rss_idle")]:
+        ratio = data["ratios"].get(rkey) or 0
+        mem.append([f"{label}\\n{ratio:.2f}x", am[key] / 1024, wg[key] / 1024])
+    m = data["machine"]
+    quick = " (QUICK RUN)" if data["settings"].get("quick") else ""
+    script = COMMON + datablock("T", ["run", "anymesh-wg", "wireguard-go"], tput)
+    script += datablock("M", ["measure", "anymesh-wg", "wireguard-go"], mem)
+    script += f"""set output '{out}'
+set multiplot layout 1,2 title "anymesh-wg vs wireguard-go through a veth pair{quick}\\n{m['cpu']}, {m['nproc']} CPUs, {m['kernel']}, best of {data['settings']['rounds']}, {data['settings']['seconds_per_run']:g} s runs"
+set ylabel 'iperf3 Gbit/s'
+plot $T using 2:xtic(1) title columnheader(2) lc rgb '#3182bd', '' using 3 title columnheader(3) lc rgb '#e6550d'
+set ylabel 'MiB per process (max of both sides)'
+plot $M using 2:xtic(1) title columnheader(2) lc rgb '#3182bd', '' using 3 title columnheader(3) lc rgb '#e6550d'
+unset multiplot
+"""
+    gnuplot(script, out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--seal")
+    ap.add_argument("--iperf")
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args()
+    if not a.seal and not a.iperf:
+        sys.exit("plot.py: give --seal and/or --iperf")
+    os.makedirs(a.out, exist_ok=True)
+    if a.seal:
+        seal_chart(a.seal, os.path.join(a.out, "seal_open.png"))
+    if a.iperf:
+        iperf_chart(a.iperf, os.path.join(a.out, "iperf.png"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+// Steering one flow: classify to a service, then the pinned decision, or on a miss a new one
+// (endpoint group by weight x dial x health, Maglev inside a local group) which is then pinned.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "dataplane/anycast/flow_table.h"
+#include "dataplane/anycast/flow_tuple.h"
+#include "dataplane/anycast/service.h"
+
+namespace anymesh::anycast {
+
+// A new decision for a flow of this service; nullopt when no group has a non-zero share.
+std::optional<FlowDecision> decide_new_flow(const ServiceEntry& entry, std::uint32_t decision_hash);
+
+enum class SteerOutcome : std::uint8_t {
+  pinned,     // flow table hit, decision still valid in this snapshot
+  new_flow,   // miss: decided and pinned now
+  repinned,   // hit, but its group or backend is gone or unhealthy: decided again and pinned
+};
+
+struct Steering {
+  const ServiceEntry* service = nullptr;
+  SteeringTarget target;
+  FlowDecision decision;
+  SteerOutcome outcome = SteerOutcome::new_flow;
+};
+
+enum class SteerError : std::uint8_t {
+  not_a_vip,     // no service covers the destination: not ours to steer
+  no_capacity,   // the service's groups all have weight or dial 0
+};
+
+// The whole ingress decision for one packet's tuple. Pinned flows keep their backend across weight,
+// dial and backend-set changes; they are decided again only when the pinned backend (or remote
+// group) left the snapshot or is no longer healthy.
+Result<Steering, SteerError> steer(const ServiceTable& table, FlowTable& flows,
+                                   const FlowTuple& tuple, FlowTime now);
+
+}  // namespace anymesh::anycast
