@@ -58,8 +58,8 @@ class FlowTable {
   // Throws std::invalid_argument for capacity 0 or above 2^30, or an idle timeout under 1 s.
   explicit FlowTable(FlowTableConfig config);
 
-  // The pinned decision, refreshed to now and made most recent; nullopt when absent or idle past the
-  // timeout (then removed and counted as an expiration).
+  // The pinned decision, refreshed to now and made most recent (LRU order has 1 s steps); nullopt
+  // when absent or idle past the timeout (then removed and counted as an expiration).
   std::optional<FlowDecision> find(const am_flow_tuple& key, std::uint32_t flow_hash, FlowTime now);
 
   // Pins (or re-pins) the flow. When full, an idle tail entry expires or else the least recently

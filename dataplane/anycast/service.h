@@ -1,5 +1,4 @@
-// Services (VIP, protocol, ports), endpoint groups and backends, and the immutable ServiceTable
-// snapshot that classifies packets to services and holds each group's Maglev table.
+// Services, endpoint groups and backends, and the immutable ServiceTable that classifies and steers.
 #pragma once
 
 #include <cstddef>

@@ -1,5 +1,4 @@
-// Steering one flow: classify to a service, then the pinned decision, or on a miss a new one
-// (endpoint group by weight x dial x health, Maglev inside a local group) which is then pinned.
+// steer(): one flow's ingress decision: classify, flow table, else group choice + Maglev, then pin.
 #pragma once
 
 #include <cstdint>

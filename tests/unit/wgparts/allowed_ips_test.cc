@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/unit/wgparts/allocation_counter.h"
+#include "tests/unit/allocation_counter.h"
 
 using anymesh::IpAddress;
 using anymesh::IpPrefix;

@@ -1,5 +1,6 @@
-// Replaces the global operator new/delete of the wgparts test binary with counting versions.
-#include "tests/unit/wgparts/allocation_counter.h"
+// Replaces the global operator new/delete of a test binary with counting versions (linked by the
+// tests that check a packet path allocates nothing).
+#include "tests/unit/allocation_counter.h"
 
 #include <atomic>
 #include <cstdlib>
