@@ -3,22 +3,17 @@
 
 #include <optional>
 
+#include "bpf/include/flow_hash.h"
+
 namespace anymesh::routing {
 namespace {
 
 // Maps a 32-bit hash uniformly onto [0, n) using its high bits (no modulo bias towards low values).
 std::uint64_t scale(std::uint32_t hash, std::uint64_t n) { return (std::uint64_t{hash} * n) >> 32; }
 
-// MurmurHash3's finaliser: decorrelates the lane choice (and the re-pick) from the hop choice,
-// which used the hash's high bits.
-std::uint32_t remix(std::uint32_t h) {
-  h ^= h >> 16;
-  h *= 0x85ebca6bu;
-  h ^= h >> 13;
-  h *= 0xc2b2ae35u;
-  h ^= h >> 16;
-  return h;
-}
+// MurmurHash3's finaliser (shared with BPF): decorrelates the lane choice (and the re-pick) from the
+// hop choice, which used the hash's high bits.
+std::uint32_t remix(std::uint32_t h) { return am_fmix32(h); }
 
 bool any_up(const NextHop& hop, const LaneUpMask& up) {
   for (std::size_t i = 0; i < hop.lane_count; ++i) {
