@@ -1,0 +1,343 @@
+// GatewaySnapshot message -> AppliedSnapshot: every field and every cross-reference checked,
+// routes built by the routing library, nothing kept from a refused snapshot.
+#include "dataplane/agent/snapshot_validation.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "dataplane/agent/region_name.h"
+#include "dataplane/wireguard/crypto.h"
+
+namespace anymesh::agent {
+namespace {
+
+using Problem = std::optional<SnapshotError>;
+
+std::string at(const std::string& base, std::size_t i) { return base + "[" + std::to_string(i) + "]"; }
+
+// Untrusted text goes into error messages: keep it short and printable.
+std::string quoted(std::string_view text) {
+  constexpr std::size_t kShown = 64;
+  std::string out = "'";
+  for (char c : text.substr(0, kShown)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  if (text.size() > kShown) out += "...";
+  return out + "'";
+}
+
+std::optional<IpAddress> parse_ipv4(std::string_view text) {
+  auto address = IpAddress::parse(text);
+  if (!address || !address->is_v4()) return std::nullopt;
+  return address;
+}
+
+Problem check_region(const std::string& field, const std::string& region) {
+  if (is_region_name(region)) return std::nullopt;
+  return SnapshotError{field, quoted(region) + " is not a region name: " + std::string(kRegionNameRule)};
+}
+
+// Routing reports group names and prefix targets by its own field names; ours say region.
+SnapshotError from_route_error(const routing::RouteError& e) {
+  std::string field = e.field;
+  for (std::string_view old : {std::string_view(".name"), std::string_view(".group")}) {
+    if (field.size() > old.size() && field.ends_with(old)) {
+      field.replace(field.size() - old.size(), old.size(), ".region");
+    }
+  }
+  return SnapshotError{field, e.problem};
+}
+
+}  // namespace
+
+// Friend of AppliedSnapshot: the only place that makes one.
+class SnapshotValidator {
+ public:
+  SnapshotValidator(const v1::GatewaySnapshot& snapshot, const ProbeSettings& fallback)
+      : in_(snapshot), fallback_(fallback) {}
+
+  Result<AppliedSnapshot, SnapshotError> run() {
+    if (auto e = check_version()) return fail(*e);
+    if (auto e = check_self()) return fail(*e);
+    if (auto e = check_peers()) return fail(*e);
+    if (auto e = check_groups()) return fail(*e);
+    if (auto e = check_prefixes()) return fail(*e);
+    if (auto e = check_probe()) return fail(*e);
+    auto table = routing::RouteTable::build(routes_);
+    if (!table) return fail(from_route_error(table.error()));
+    return AppliedSnapshot(in_.version(), std::move(self_), std::move(peers_), std::move(routes_),
+                           std::move(*table), probe_);
+  }
+
+ private:
+  Problem check_version() {
+    if (in_.version() == 0) return SnapshotError{"version", "0 is not a version (versions start at 1)"};
+    return std::nullopt;
+  }
+
+  Problem check_self() {
+    if (!in_.has_self()) return SnapshotError{"self", "missing"};
+    const auto& self = in_.self();
+    if (self.id() == 0) return SnapshotError{"self.id", "must not be 0"};
+    if (auto e = check_region("self.region", self.region())) return e;
+    auto tunnel = parse_ipv4(self.tunnel_address());
+    if (!tunnel) {
+      return SnapshotError{"self.tunnel_address", quoted(self.tunnel_address()) + " is not an IPv4 address"};
+    }
+    self_ = GatewayIdentity{self.id(), self.region(), *tunnel};
+    tunnel_owners_.emplace(*tunnel, "self");
+    return std::nullopt;
+  }
+
+  Problem check_peers() {
+    std::map<wg::Key, std::size_t> keys;
+    std::size_t slots = 0;
+    for (int i = 0; i < in_.peers_size(); ++i) {
+      const auto& in = in_.peers(i);
+      const std::string base = at("peers", static_cast<std::size_t>(i));
+      PeerGateway peer;
+      if (in.id() == 0) return SnapshotError{base + ".id", "must not be 0"};
+      if (in.id() == self_.id) return SnapshotError{base + ".id", std::to_string(in.id()) + " is this gateway's own id"};
+      if (auto it = peer_index_.find(in.id()); it != peer_index_.end()) {
+        return SnapshotError{base + ".id", std::to_string(in.id()) + " already is " + at("peers", it->second)};
+      }
+      peer.id = in.id();
+      if (auto e = check_region(base + ".region", in.region())) return e;
+      peer.region = in.region();
+      if (auto e = check_key(base + ".public_key", in.public_key(), peer.public_key)) return e;
+      if (auto [it, fresh] = keys.try_emplace(peer.public_key, static_cast<std::size_t>(i)); !fresh) {
+        return SnapshotError{base + ".public_key", "the same key as " + at("peers", it->second)};
+      }
+      if (auto e = check_endpoints(base, in, peer)) return e;
+      if (auto e = check_peer_tunnel(base, in.tunnel_address(), peer)) return e;
+      if (auto e = check_lanes(base, in, slots, peer)) return e;
+      slots += peer.lanes.size();
+      peer_index_.emplace(peer.id, static_cast<std::size_t>(i));
+      peers_.push_back(std::move(peer));
+    }
+    return std::nullopt;
+  }
+
+  static Problem check_key(const std::string& field, const std::string& bytes, wg::Key& key) {
+    if (bytes.size() != key.size()) {
+      return SnapshotError{field, std::to_string(bytes.size()) + " bytes, a key is " + std::to_string(key.size())};
+    }
+    std::copy(bytes.begin(), bytes.end(), key.begin());
+    if (wg::is_zero(key)) return SnapshotError{field, "all zeros is not a public key"};
+    return std::nullopt;
+  }
+
+  static Problem check_endpoints(const std::string& base, const v1::PeerGateway& in, PeerGateway& peer) {
+    if (in.endpoints_size() == 0) return SnapshotError{base + ".endpoints", "must list at least one ip:port"};
+    for (int j = 0; j < in.endpoints_size(); ++j) {
+      const std::string field = at(base + ".endpoints", static_cast<std::size_t>(j));
+      auto endpoint = wg::Endpoint::parse(in.endpoints(j));
+      if (!endpoint) return SnapshotError{field, quoted(in.endpoints(j)) + " is not ip:port"};
+      if (endpoint->port == 0) return SnapshotError{field, quoted(in.endpoints(j)) + ": 0 is not a port"};
+      peer.endpoints.push_back(*endpoint);
+    }
+    return std::nullopt;
+  }
+
+  Problem check_peer_tunnel(const std::string& base, const std::string& text, PeerGateway& peer) {
+    const std::string field = base + ".tunnel_address";
+    auto tunnel = parse_ipv4(text);
+    if (!tunnel) return SnapshotError{field, quoted(text) + " is not an IPv4 address"};
+    auto [it, fresh] = tunnel_owners_.try_emplace(*tunnel, base);
+    if (!fresh) return SnapshotError{field, tunnel->to_string() + " already is the address of " + it->second};
+    peer.tunnel_address = *tunnel;
+    return std::nullopt;
+  }
+
+  static Problem check_lanes(const std::string& base, const v1::PeerGateway& in, std::size_t first_slot,
+                             PeerGateway& peer) {
+    const auto count = static_cast<std::size_t>(in.lanes_size());
+    if (count == 0 || count > probe::kMaxLanesPerPeer) {
+      return SnapshotError{base + ".lanes", "must list 1 to " + std::to_string(probe::kMaxLanesPerPeer) +
+                                                " lanes, got " + std::to_string(count)};
+    }
+    if (first_slot + count > routing::kMaxLaneSlots) {
+      return SnapshotError{base + ".lanes", "more than " + std::to_string(routing::kMaxLaneSlots) +
+                                                " lanes over all peers"};
+    }
+    peer.lanes.resize(count);
+    std::vector<int> seen_id(count, -1);
+    std::map<std::uint32_t, std::size_t> ports;
+    for (std::size_t k = 0; k < count; ++k) {
+      const auto& lane = in.lanes(static_cast<int>(k));
+      const std::string field = at(base + ".lanes", k);
+      if (lane.id() >= count) {
+        return SnapshotError{field + ".id", std::to_string(lane.id()) + " is not below the lane count " +
+                                                std::to_string(count) + " (lanes are numbered from 0)"};
+      }
+      if (seen_id[lane.id()] >= 0) {
+        return SnapshotError{field + ".id", "lane " + std::to_string(lane.id()) + " already is " +
+                                                at(base + ".lanes", static_cast<std::size_t>(seen_id[lane.id()]))};
+      }
+      seen_id[lane.id()] = static_cast<int>(k);
+      if (lane.port() == 0 || lane.port() > 65535) {
+        return SnapshotError{field + ".port", std::to_string(lane.port()) + " is not a port"};
+      }
+      if (auto [it, fresh] = ports.try_emplace(lane.port(), k); !fresh) {
+        return SnapshotError{field + ".port", "port " + std::to_string(lane.port()) + " already used by " +
+                                                  at(base + ".lanes", it->second)};
+      }
+      peer.lanes[lane.id()] = PeerLane{static_cast<probe::LaneId>(lane.id()),
+                                       static_cast<std::uint16_t>(lane.port()),
+                                       static_cast<routing::LaneSlot>(first_slot + lane.id())};
+    }
+    return std::nullopt;
+  }
+
+  // The peer a hop names, or why not.
+  Problem find_hop_peer(const std::string& field, std::uint32_t id, const PeerGateway*& peer) const {
+    auto it = peer_index_.find(id);
+    if (it == peer_index_.end()) return SnapshotError{field, "no peer with id " + std::to_string(id)};
+    peer = &peers_[it->second];
+    return std::nullopt;
+  }
+
+  // Lane ids of `peer` -> lane slots, each id once.
+  static Problem map_lanes(const std::string& hop, const google::protobuf::RepeatedField<std::uint32_t>& ids,
+                           const PeerGateway& peer, std::vector<routing::LaneSlot>& slots) {
+    std::set<std::uint32_t> seen;
+    for (int k = 0; k < ids.size(); ++k) {
+      const std::string field = at(hop + ".lanes", static_cast<std::size_t>(k));
+      std::uint32_t id = ids.Get(k);
+      if (id >= peer.lanes.size()) {
+        return SnapshotError{field, "peer " + std::to_string(peer.id) + " has no lane " + std::to_string(id) +
+                                        " (it has " + std::to_string(peer.lanes.size()) + ")"};
+      }
+      if (!seen.insert(id).second) return SnapshotError{field, "lane " + std::to_string(id) + " listed twice"};
+      slots.push_back(peer.lanes[id].slot);
+    }
+    return std::nullopt;
+  }
+
+  Problem check_groups() {
+    std::map<std::string, std::size_t> regions;
+    for (int g = 0; g < in_.groups_size(); ++g) {
+      const auto& in = in_.groups(g);
+      const std::string base = at("groups", static_cast<std::size_t>(g));
+      if (auto e = check_region(base + ".region", in.region())) return e;
+      if (in.region() == self_.region) {
+        return SnapshotError{base + ".region", quoted(in.region()) +
+                                                   " is this gateway's own region: its prefixes leave by the inner port"};
+      }
+      if (auto [it, fresh] = regions.try_emplace(in.region(), static_cast<std::size_t>(g)); !fresh) {
+        return SnapshotError{base + ".region", quoted(in.region()) + " already is " + at("groups", it->second)};
+      }
+      routing::GroupDescription group;
+      group.name = in.region();
+      for (int j = 0; j < in.next_hops_size(); ++j) {
+        if (auto e = check_next_hop(at(base + ".next_hops", static_cast<std::size_t>(j)), in.next_hops(j), group)) {
+          return e;
+        }
+      }
+      for (int j = 0; j < in.backups_size(); ++j) {
+        if (auto e = check_backup(at(base + ".backups", static_cast<std::size_t>(j)), in.backups(j), group)) {
+          return e;
+        }
+      }
+      routes_.groups.push_back(std::move(group));
+    }
+    return std::nullopt;
+  }
+
+  Problem check_next_hop(const std::string& field, const v1::NextHop& in, routing::GroupDescription& group) const {
+    const PeerGateway* peer = nullptr;
+    if (auto e = find_hop_peer(field + ".gateway", in.gateway(), peer)) return e;
+    if (peer->region == self_.region) {
+      return SnapshotError{field + ".gateway", "peer " + std::to_string(peer->id) +
+                                                   " is in this gateway's own region " + quoted(self_.region)};
+    }
+    routing::NextHopDescription hop{peer->id, {}, in.weight()};
+    if (auto e = map_lanes(field, in.lanes(), *peer, hop.lanes)) return e;
+    group.next_hops.push_back(std::move(hop));
+    return std::nullopt;
+  }
+
+  Problem check_backup(const std::string& field, const v1::Backup& in, routing::GroupDescription& group) const {
+    routing::BackupDescription backup;
+    switch (in.kind()) {
+      case v1::BACKUP_KIND_OTHER_LANE: backup.kind = routing::BackupKind::other_lane; break;
+      case v1::BACKUP_KIND_OTHER_GATEWAY: backup.kind = routing::BackupKind::other_gateway; break;
+      case v1::BACKUP_KIND_RELAY: backup.kind = routing::BackupKind::relay; break;
+      case v1::BACKUP_KIND_UNSPECIFIED: return SnapshotError{field + ".kind", "must be set"};
+      default: return SnapshotError{field + ".kind", "unknown backup kind " + std::to_string(static_cast<int>(in.kind()))};
+    }
+    const PeerGateway* peer = nullptr;
+    if (auto e = find_hop_peer(field + ".gateway", in.gateway(), peer)) return e;
+    const std::string who = "peer " + std::to_string(peer->id) + " is in region " + quoted(peer->region);
+    if (peer->region == self_.region) {
+      return SnapshotError{field + ".gateway", who + ", this gateway's own: a backup never goes through it"};
+    }
+    if (backup.kind == routing::BackupKind::other_gateway && peer->region != group.name) {
+      return SnapshotError{field + ".gateway", who + ", not the destination region " + quoted(group.name)};
+    }
+    if (backup.kind == routing::BackupKind::relay && peer->region == group.name) {
+      return SnapshotError{field + ".gateway", who + ", the destination itself: a relay is in a third region"};
+    }
+    backup.gateway = peer->id;
+    if (auto e = map_lanes(field, in.lanes(), *peer, backup.lanes)) return e;
+    group.backups.push_back(std::move(backup));
+    return std::nullopt;
+  }
+
+  Problem check_prefixes() {
+    for (int p = 0; p < in_.prefixes_size(); ++p) {
+      const auto& in = in_.prefixes(p);
+      const std::string base = at("prefixes", static_cast<std::size_t>(p));
+      const std::string& text = in.prefix();
+      auto slash = text.find('/');
+      // IpPrefix::parse() masks host bits; parsing the address apart keeps them, so that the
+      // routing rules refuse "10.3.0.1/16" instead of silently routing 10.3.0.0/16.
+      auto masked = slash == std::string::npos ? std::nullopt : IpPrefix::parse(text);
+      auto address = slash == std::string::npos ? std::nullopt : IpAddress::parse(std::string_view(text).substr(0, slash));
+      if (!masked || !address) return SnapshotError{base + ".prefix", quoted(text) + " is not address/length"};
+      bool known = std::any_of(routes_.groups.begin(), routes_.groups.end(),
+                               [&](const auto& group) { return group.name == in.region(); });
+      if (!known) return SnapshotError{base + ".region", "no group for region " + quoted(in.region())};
+      routes_.prefixes.push_back(routing::PrefixDescription{IpPrefix{*address, masked->length}, in.region()});
+    }
+    return std::nullopt;
+  }
+
+  Problem check_probe() {
+    probe_ = fallback_;
+    if (in_.has_probe()) {
+      const auto& in = in_.probe();
+      if (in.interval_ms() != 0) probe_.interval = std::chrono::milliseconds(in.interval_ms());
+      if (in.timeout_ms() != 0) probe_.timeout = std::chrono::milliseconds(in.timeout_ms());
+      if (in.miss_threshold() != 0) probe_.miss_threshold = in.miss_threshold();
+      if (in.recover_threshold() != 0) probe_.recover_threshold = in.recover_threshold();
+    }
+    auto problem = check_probe_settings(probe_);
+    if (!problem) return std::nullopt;
+    const char* field = "probe";
+    switch (problem->setting) {
+      case ProbeSetting::interval: field = "probe.interval_ms"; break;
+      case ProbeSetting::timeout: field = "probe.timeout_ms"; break;
+      case ProbeSetting::miss_threshold: field = "probe.miss_threshold"; break;
+      case ProbeSetting::recover_threshold: field = "probe.recover_threshold"; break;
+    }
+    return SnapshotError{field, problem->problem};
+  }
+
+  const v1::GatewaySnapshot& in_;
+  const ProbeSettings& fallback_;
+  GatewayIdentity self_;
+  std::vector<PeerGateway> peers_;
+  std::map<GatewayId, std::size_t> peer_index_;
+  std::map<IpAddress, std::string> tunnel_owners_;
+  routing::RouteDescription routes_;
+  ProbeSettings probe_;
+};
+
+Result<AppliedSnapshot, SnapshotError> validate_snapshot(const v1::GatewaySnapshot& snapshot,
+                                                         const ProbeSettings& fallback) {
+  return SnapshotValidator(snapshot, fallback).run();
+}
+
+}  // namespace anymesh::agent

@@ -1,0 +1,77 @@
+// anymesh-gateway: for now only --help and --check-config; the DPDK data plane is not built yet.
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "dataplane/agent/gateway_options.h"
+#include "dataplane/agent/snapshot_loader.h"
+
+namespace {
+
+using anymesh::agent::GatewayOptions;
+
+constexpr int kBadConfig = 2;
+
+int bad(const std::string& message) {
+  std::fprintf(stderr, "anymesh-gateway: %s\n", message.c_str());
+  return kBadConfig;
+}
+
+std::string lcore_text(const std::vector<unsigned>& lcores) {
+  std::string out;
+  for (unsigned id : lcores) out += (out.empty() ? "" : ",") + std::to_string(id);
+  return out;
+}
+
+int check_config(const GatewayOptions& options) {
+  std::string snapshot = "no snapshot file";
+  if (options.snapshot_file) {
+    // The same loader and probe fallback the running gateway will use.
+    auto loaded = anymesh::agent::load_snapshot_file(*options.snapshot_file, options.probe);
+    if (!loaded) return bad("--snapshot: " + loaded.error().to_string());
+    if (loaded->self().id != options.gateway_id) {
+      return bad("--snapshot: self.id " + std::to_string(loaded->self().id) + " is not --gateway-id " +
+                 std::to_string(options.gateway_id));
+    }
+    if (loaded->self().region != options.region) {
+      return bad("--snapshot: self.region '" + loaded->self().region + "' is not --region '" + options.region + "'");
+    }
+    snapshot = "snapshot v" + std::to_string(loaded->version()) + " (" + std::to_string(loaded->peers().size()) +
+               " peers, " + std::to_string(loaded->lane_count()) + " lanes, " +
+               std::to_string(loaded->routes().prefix_count()) + " prefixes)";
+  }
+  std::string controller = options.controller ? "controller " + options.controller->address : "no controller";
+  std::printf("anymesh-gateway: config ok: gateway %u region %s, outer %s, inner %s, lcores %s, %u queue(s), "
+              "%u lane(s) per peer from port %u, metrics %s, %s, %s\n",
+              options.gateway_id, options.region.c_str(), options.outer_port.device.c_str(),
+              options.inner_port.device.c_str(), lcore_text(options.lcores).c_str(), options.queues,
+              options.lanes_per_peer, static_cast<unsigned>(options.listen_port), options.metrics_address.to_string().c_str(),
+              controller.c_str(), snapshot.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    auto command = anymesh::agent::parse_gateway_options(std::vector<std::string>(argv + 1, argv + argc));
+    if (!command) return bad(command.error().message);
+    switch (command->mode) {
+      case anymesh::agent::GatewayMode::help:
+        std::printf(
+            "Usage: anymesh-gateway --check-config [--config FILE] [OPTION...]\n"
+            "The DPDK data plane is not built yet: this binary only checks a configuration.\n\n%s",
+            anymesh::agent::gateway_options_help().c_str());
+        return 0;
+      case anymesh::agent::GatewayMode::check_config:
+        return check_config(command->options);
+      case anymesh::agent::GatewayMode::run:
+        std::fprintf(stderr, "anymesh-gateway: the data plane is not built yet; use --check-config or --help\n");
+        return 1;
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "anymesh-gateway: %s\n", e.what());
+  }
+  return 1;
+}
