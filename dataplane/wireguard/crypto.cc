@@ -172,18 +172,25 @@ bool xaead_open(const Key& key, const std::uint8_t* nonce24, Bytes sealed, Bytes
                                                     ad.data(), ad.size(), nonce24, key.data()) == 0;
 }
 
-AeadContext::AeadContext(const Key& key, bool encrypt) : ctx_(EVP_CIPHER_CTX_new()) {
+AeadContext::AeadContext(const Key& key, bool encrypt) : ctx_(EVP_CIPHER_CTX_new()), key_(key) {
   if (!ctx_ || EVP_CipherInit_ex(ctx_, algorithms().chacha, nullptr, key.data(), nullptr, encrypt ? 1 : 0) != 1) {
     EVP_CIPHER_CTX_free(ctx_);
     throw std::runtime_error("crypto: ChaCha20-Poly1305 context");
   }
 }
 
-AeadContext::~AeadContext() { EVP_CIPHER_CTX_free(ctx_); }  // frees and cleanses the key state
+AeadContext::~AeadContext() {
+  EVP_CIPHER_CTX_free(ctx_);  // frees and cleanses OpenSSL's key state
+  secure_zero(key_);
+}
 
 bool AeadContext::seal(std::uint64_t counter, const std::uint8_t* in, std::size_t len, Bytes ad, std::uint8_t* out) {
   std::uint8_t nonce[12];
   nonce_for(counter, nonce);
+  if (len <= kSmallMessage) {
+    return crypto_aead_chacha20poly1305_ietf_encrypt_detached(out, out + len, nullptr, in, len, ad.data(), ad.size(),
+                                                              nullptr, nonce, key_.data()) == 0;
+  }
   int n = 0;
   if (EVP_CipherInit_ex(ctx_, nullptr, nullptr, nullptr, nonce, 1) != 1) return false;
   if (!ad.empty() && EVP_CipherUpdate(ctx_, nullptr, &n, ad.data(), static_cast<int>(ad.size())) != 1) return false;
@@ -199,6 +206,10 @@ bool AeadContext::open(std::uint64_t counter, const std::uint8_t* in, std::size_
   std::size_t len = sealed_len - 16;
   std::uint8_t nonce[12];
   nonce_for(counter, nonce);
+  if (len <= kSmallMessage) {
+    return crypto_aead_chacha20poly1305_ietf_decrypt_detached(out, nullptr, in, len, in + len, ad.data(), ad.size(),
+                                                              nonce, key_.data()) == 0;
+  }
   std::uint8_t tag[16];
   std::memcpy(tag, in + len, 16);  // in may alias out
   int n = 0;

@@ -57,6 +57,10 @@ bool xaead_open(const Key& key, const std::uint8_t* nonce24, Bytes sealed, Bytes
 
 // A ChaCha20-Poly1305 context bound to one key, reused for every packet of a keypair's direction:
 // the key schedule and the context allocation happen once, per packet only the nonce changes.
+// Messages up to kSmallMessage bytes go through libsodium, larger ones through OpenSSL's EVP: at
+// 64 B OpenSSL 3 spends much of each call on parameter lookups by name, while for large messages
+// its AVX-512 code is faster than libsodium 1.0.18's (figures in bench/RESULTS.md). Both compute
+// the same RFC 8439 AEAD; a unit test checks they agree byte for byte.
 class AeadContext {
  public:
   AeadContext(const Key& key, bool encrypt);
@@ -75,8 +79,11 @@ class AeadContext {
     return open(counter, in, sealed_len, {}, out);
   }
 
+  static constexpr std::size_t kSmallMessage = 512;  // bytes of plaintext; measured crossover
+
  private:
   EVP_CIPHER_CTX* ctx_;
+  Key key_;  // for the libsodium path; wiped by the destructor
 };
 
 }  // namespace anymesh::wg
