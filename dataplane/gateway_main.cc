@@ -1,4 +1,4 @@
-// anymesh-gateway: for now only --help and --check-config; the DPDK data plane is not built yet.
+// anymesh-gateway: checks its configuration, or runs the DPDK data plane with its agent on the main lcore.
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -6,6 +6,9 @@
 
 #include "dataplane/agent/gateway_options.h"
 #include "dataplane/agent/snapshot_loader.h"
+#ifdef ANYMESH_WITH_DPDK
+#include "dataplane/gateway/agent_loop.h"
+#endif
 
 namespace {
 
@@ -60,15 +63,21 @@ int main(int argc, char** argv) {
     switch (command->mode) {
       case anymesh::agent::GatewayMode::help:
         std::printf(
-            "Usage: anymesh-gateway --check-config [--config FILE] [OPTION...]\n"
-            "The DPDK data plane is not built yet: this binary only checks a configuration.\n\n%s",
+            "Usage: anymesh-gateway [--check-config] [--config FILE] [OPTION...]\n"
+            "Runs the gateway's DPDK data plane (or, with --check-config, only checks the options).\n"
+            "Signals: SIGHUP reloads --snapshot; SIGINT/SIGTERM stop.\n\n%s",
             anymesh::agent::gateway_options_help().c_str());
         return 0;
       case anymesh::agent::GatewayMode::check_config:
         return check_config(command->options);
       case anymesh::agent::GatewayMode::run:
-        std::fprintf(stderr, "anymesh-gateway: the data plane is not built yet; use --check-config or --help\n");
+#ifdef ANYMESH_WITH_DPDK
+        if (int rc = check_config(command->options); rc != 0) return rc;
+        return anymesh::gateway::run_gateway(command->options);
+#else
+        std::fprintf(stderr, "anymesh-gateway: built without DPDK (ANYMESH_WITH_DPDK=OFF); use --check-config\n");
         return 1;
+#endif
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "anymesh-gateway: %s\n", e.what());

@@ -38,7 +38,11 @@ AM_STATIC_ASSERT(sizeof(struct am_vip_value) == 16, "am_vip_value is 16 bytes");
  * snapshot, so a pinned flow keeps meaning the same backend across snapshots. The Maglev arrays
  * (one inner array per service, __u32 backend id per slot) hold these ids.
  */
+#define AM_XDP_SERVICES_MAX 1024u  /* service ids (keys of the maglev outer map) are below this */
+#define AM_XDP_BACKENDS_MAX 65536u /* backend ids (keys of backends) are below this */
+
 #define AM_BACKEND_F_HEALTHY (1u << 0)
+#define AM_BACKEND_F_LOCAL (1u << 1) /* in this gateway's region: XDP may GUE-encapsulate to it */
 
 struct am_backend_value {
   __u8 addr[16]; /* am_flow_tuple address convention */
@@ -57,5 +61,44 @@ struct am_flow_value {
 };
 AM_STATIC_ASSERT(sizeof(struct am_flow_value) == 16, "am_flow_value is 16 bytes");
 AM_STATIC_ASSERT(sizeof(struct am_flow_tuple) == 38, "the flow key is the 38-byte tuple");
+
+/*
+ * gw_config (array, one entry): the gateway's settings for xdp_gateway. The DPDK af_xdp PMD loads
+ * the program, so the agent cannot set .rodata: it writes this entry into the attached program's
+ * map instead. All zero (the state after loading) is role "unset", which passes every packet.
+ */
+#define AM_GW_ROLE_UNSET 0u /* pass everything to the kernel: the safe default */
+#define AM_GW_ROLE_OUTER 1u /* tunnel UDP ports and VIPs: steer; everything else to the kernel */
+#define AM_GW_ROLE_INNER 2u /* destinations in the mesh prefixes: to the tunnel; rest to the kernel */
+
+#define AM_GUE_DEFAULT_PORT 6080u
+#define AM_GW_DEFAULT_MTU 1500u
+
+struct am_gw_config {
+  __u32 role;               /* AM_GW_ROLE_* */
+  __u16 tunnel_port_first;  /* host byte order; WireGuard lanes listen on [first, first + count) */
+  __u16 tunnel_port_count;
+  __u8 gateway_v4[4];       /* GUE outer source address; all zero: no IPv4 encapsulation in XDP */
+  __u8 gateway_v6[16];      /* the same for IPv6 */
+  __u8 next_hop_mac[6];     /* destination MAC of GUE frames; all zero: the received frame's source */
+  __u16 gue_port;           /* host byte order; 0 means AM_GUE_DEFAULT_PORT */
+  __u16 mtu;                /* largest IP packet the port sends; 0 means AM_GW_DEFAULT_MTU */
+  __u16 reserved;
+  __u32 flow_idle_ms;       /* a pinned flow idle longer is decided again; 0: only LRU eviction */
+};
+AM_STATIC_ASSERT(sizeof(struct am_gw_config) == 44, "am_gw_config is 44 bytes");
+
+/* mesh_prefix_v4 / mesh_prefix_v6 (LPM tries): destinations the tunnel mesh carries. Value: __u32. */
+struct am_lpm_v4_key {
+  __u32 prefixlen;
+  __u8 addr[4];
+};
+AM_STATIC_ASSERT(sizeof(struct am_lpm_v4_key) == 8, "am_lpm_v4_key is 8 bytes");
+
+struct am_lpm_v6_key {
+  __u32 prefixlen;
+  __u8 addr[16];
+};
+AM_STATIC_ASSERT(sizeof(struct am_lpm_v6_key) == 20, "am_lpm_v6_key is 20 bytes");
 
 #endif /* ANYMESH_BPF_MAP_LAYOUTS_H */

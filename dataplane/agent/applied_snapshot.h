@@ -38,6 +38,7 @@ struct PeerGateway {
   std::vector<wg::Endpoint> endpoints;  // at least one
   IpAddress tunnel_address;             // IPv4
   std::vector<PeerLane> lanes;          // lanes[i].id == i
+  bool no_probes = false;               // plain WireGuard: not probed, lanes always up
 };
 
 // Only validate_snapshot() makes one, so holding one means every reference inside resolves:

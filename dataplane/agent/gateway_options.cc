@@ -58,6 +58,14 @@ po::options_description gateway_settings() {
       ("lanes-per-peer", text("1"), "WireGuard sessions per peer gateway, 1 .. 16; 1 is plain WireGuard")
       ("listen-port", text("51820"), "UDP port of lane 0; lane i listens on listen-port + i")
       ("state-dir", text("/var/lib/anymesh"), "where the last good snapshot is persisted")
+      ("outer-address", text("", "from the interface"),
+       "IPv4 source address of tunnel packets; default: the first address of the outer port's kernel "
+       "interface (vdevs with iface=); required for PCI ports")
+      ("wg-interface", text("anymesh0"),
+       "name under which `wg show` finds the gateway (UAPI socket /var/run/wireguard/NAME.sock)")
+      ("control-socket", text("/run/anymesh/gateway.sock"), "where `anymesh status` and `anymesh routes` ask")
+      ("dpdk-args", text("", "none"),
+       "extra EAL arguments, space-separated, appended last (e.g. --no-huge -m 256, or --log-level=8)")
       ("metrics-address", text("127.0.0.1:9100"), "Prometheus /metrics ip:port; loopback unless --metrics-public")
       ("metrics-public", po::bool_switch(),
        "off by default: allow a non-loopback --metrics-address (a switch; true in the config file)")
@@ -183,6 +191,20 @@ GatewayOptions read_options(const Reader& in, const std::string& config_file) {
                                  " lanes runs past port 65535");
   }
   out.state_dir = in.required("state-dir");
+  if (const std::string outer = in.get("outer-address"); !outer.empty()) {
+    auto address = IpAddress::parse(outer);
+    if (!address || !address->is_v4()) throw bad("outer-address", "'" + outer + "' is not an IPv4 address");
+    out.outer_address = *address;
+  }
+  out.wg_interface = in.required("wg-interface");
+  if (out.wg_interface.size() > 15 || out.wg_interface.find('/') != std::string::npos) {
+    throw bad("wg-interface", "'" + out.wg_interface + "' is not an interface name (at most 15 characters, no '/')");
+  }
+  out.control_socket = in.required("control-socket");
+  {
+    std::istringstream words(in.get("dpdk-args"));
+    for (std::string w; words >> w;) out.dpdk_args.push_back(w);
+  }
 
   const std::string metrics = in.required("metrics-address");
   auto endpoint = wg::Endpoint::parse(metrics);

@@ -40,6 +40,10 @@ struct GatewayOptions {
   unsigned lanes_per_peer = 1;
   std::uint16_t listen_port = 51820;  // lane i listens on listen_port + i
   std::filesystem::path state_dir;
+  std::optional<IpAddress> outer_address;  // none: ask the outer port's kernel interface
+  std::string wg_interface = "anymesh0";
+  std::filesystem::path control_socket = "/run/anymesh/gateway.sock";
+  std::vector<std::string> dpdk_args;
   wg::Endpoint metrics_address;
   bool metrics_public = false;
   ProbeSettings probe;

@@ -103,6 +103,7 @@ class SnapshotValidator {
         return SnapshotError{base + ".id", std::to_string(in.id()) + " already is " + at("peers", it->second)};
       }
       peer.id = in.id();
+      peer.no_probes = in.no_probes();
       if (auto e = check_region(base + ".region", in.region())) return e;
       peer.region = in.region();
       if (auto e = check_key(base + ".public_key", in.public_key(), peer.public_key)) return e;

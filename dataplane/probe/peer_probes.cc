@@ -18,9 +18,16 @@ PeerProbes::PeerProbes(const ProbeSenderConfig& sender, const LaneHealthConfig& 
     : config_(sender), sender_(sender, start), lanes_(lanes_with(health)) {}
 
 std::size_t PeerProbes::tick(Nanos now, std::span<OutgoingProbe> out) {
-  for (std::size_t i = 0; i < sender_.lanes(); ++i) lanes_[i].advance(now);
-  std::size_t n = sender_.collect_due(now, out);
-  for (std::size_t i = 0; i < n; ++i) lanes_[out[i].lane].on_sent(out[i].sequence, out[i].sent_at);
+  for (std::size_t i = 0; i < sender_.lanes(); ++i) {
+    if (owns(i)) lanes_[i].advance(now);
+  }
+  std::size_t due = sender_.collect_due(now, out);
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < due; ++i) {
+    if (!owns(out[i].lane)) continue;  // another lcore's prober sends that lane's probes
+    lanes_[out[i].lane].on_sent(out[i].sequence, out[i].sent_at);
+    out[n++] = out[i];
+  }
   return n;
 }
 
@@ -32,7 +39,8 @@ Result<EchoVerdict, ProbeError> PeerProbes::on_packet(std::span<const std::uint8
     reason = parsed.error();
   } else if (parsed->message.kind != ProbeKind::echo) {
     reason = ProbeError::unexpected_kind;
-  } else if (parsed->message.sender != config_.self || parsed->message.lane >= sender_.lanes()) {
+  } else if (parsed->message.sender != config_.self || parsed->message.lane >= sender_.lanes() ||
+             !owns(parsed->message.lane)) {
     reason = ProbeError::not_our_probe;
   } else if (parsed->src != config_.peer_tunnel_address ||
              parsed->dst != config_.local_tunnel_address) {
@@ -48,7 +56,7 @@ Result<EchoVerdict, ProbeError> PeerProbes::on_packet(std::span<const std::uint8
 LaneUpBits PeerProbes::up_lanes() const {
   LaneUpBits bits = 0;
   for (std::size_t i = 0; i < sender_.lanes(); ++i) {
-    if (lanes_[i].is_up()) bits |= LaneUpBits{1} << i;
+    if (owns(i) && lanes_[i].is_up()) bits |= LaneUpBits{1} << i;
   }
   return bits;
 }

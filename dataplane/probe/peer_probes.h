@@ -31,6 +31,11 @@ class PeerProbes {
   // from this peer's tunnel address of a request we sent (sender id ours, lane in range).
   Result<EchoVerdict, ProbeError> on_packet(std::span<const std::uint8_t> packet, Nanos now);
 
+  // Lanes this prober handles (default all): a gateway whose lanes live on several lcores gives
+  // each lcore the lanes it owns; tick() sends and on_packet() accepts only those.
+  void set_owned_lanes(LaneUpBits owned) { owned_ = owned; }
+  LaneUpBits owned_lanes() const { return owned_; }
+
   LaneUpBits up_lanes() const;
   const LaneHealth& lane(LaneId lane) const { return lanes_[lane]; }
   const ProbeSender& sender() const { return sender_; }
@@ -38,10 +43,13 @@ class PeerProbes {
   std::uint64_t refused() const { return refused_; }
 
  private:
+  bool owns(std::size_t lane) const { return lane < 32 && ((owned_ >> lane) & 1u) != 0; }
+
   ProbeSenderConfig config_;
   ProbeSender sender_;
   std::array<LaneHealth, kMaxLanesPerPeer> lanes_;
   std::uint64_t refused_ = 0;
+  LaneUpBits owned_ = ~LaneUpBits{0};
 };
 
 }  // namespace anymesh::probe

@@ -24,6 +24,13 @@ class LaneUpMask {
   bool test(LaneSlot slot) const {
     return slot < kMaxLaneSlots && ((words_[slot / 64] >> (slot % 64)) & 1u) != 0;
   }
+  static constexpr std::size_t kWords = kMaxLaneSlots / 64;
+  // Bit (slot % 64) of words[slot / 64] is the slot's state.
+  static LaneUpMask from_words(const std::array<std::uint64_t, kWords>& words) {
+    LaneUpMask m;
+    m.words_ = words;
+    return m;
+  }
   static LaneUpMask all_up() {
     LaneUpMask m;
     m.words_.fill(~std::uint64_t{0});

@@ -296,6 +296,21 @@ void Device::send_staged(Peer& peer, Outbox& out) {
   keep_key_fresh_after_send(peer, out);
 }
 
+void Device::send_one(Peer& peer, Packet& p, Nanos now, Outbox& out) {
+  if (!peer.endpoint) {
+    ++counters_.tx_no_endpoint;
+    return;
+  }
+  Keypair* kp = peer.current.get();
+  if (kp && kp->can_send(now) && peer.staged.empty()) {
+    seal_to(peer, *kp, p.data, p.len, out);
+    keep_key_fresh_after_send(peer, out);
+    return;
+  }
+  if (!peer.staged.push(p.data, p.len)) ++counters_.tx_staged_dropped;
+  send_staged(peer, out);
+}
+
 void Device::send(std::span<Packet> packets, Outbox& out) {
   Nanos now = clock_.now();
   for (Packet& p : packets) {
@@ -314,18 +329,22 @@ void Device::send(std::span<Packet> packets, Outbox& out) {
       ++counters_.tx_no_route;
       continue;
     }
-    if (!peer->endpoint) {
-      ++counters_.tx_no_endpoint;
+    send_one(*peer, p, now, out);
+  }
+}
+
+void Device::send_to(Peer& peer, std::span<Packet> packets, Outbox& out) {
+  Nanos now = clock_.now();
+  for (Packet& p : packets) {
+    if (!inner_header(p.data, p.len)) {
+      ++counters_.tx_bad_packet;
       continue;
     }
-    Keypair* kp = peer->current.get();
-    if (kp && kp->can_send(now) && peer->staged.empty()) {
-      seal_to(*peer, *kp, p.data, p.len, out);
-      keep_key_fresh_after_send(*peer, out);
+    if (p.len > Outbox::kSlotSize - kHeadroom - kTailroom) {
+      ++counters_.tx_too_big;
       continue;
     }
-    if (!peer->staged.push(p.data, p.len)) ++counters_.tx_staged_dropped;
-    send_staged(*peer, out);
+    send_one(peer, p, now, out);
   }
 }
 
@@ -568,10 +587,12 @@ void Device::receive_data(Datagram& d, std::vector<Delivery>& deliveries, Outbox
     ++counters_.rx_data_bad_inner;
     return;
   }
-  auto owner = allowed_ips_.lookup(header->source);
-  if (!owner || *owner != peer.id) {
-    ++counters_.rx_data_disallowed_source;
-    return;
+  if (options_.check_allowed_source) {
+    auto owner = allowed_ips_.lookup(header->source);
+    if (!owner || *owner != peer.id) {
+      ++counters_.rx_data_disallowed_source;
+      return;
+    }
   }
   if (peer.timers.send_keepalive == kDisarmed) {  // data_received
     peer.timers.send_keepalive = now + kKeepaliveTimeout;

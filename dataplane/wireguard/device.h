@@ -93,6 +93,10 @@ class Device {
     std::size_t mtu = kDefaultMtu;
     bool force_cookie = false;                 // answer every unauthenticated handshake with a cookie
     std::uint32_t handshakes_per_second_before_load = 1000;  // above this, the device is under load
+    // Cryptokey routing's inbound check: a peer may only send from its allowed IPs. A gateway
+    // routes by its snapshot instead (relayed packets carry a third region's sources) and
+    // turns it off; send_to() then names the peer and allowed IPs are not consulted at all.
+    bool check_allowed_source = true;
   };
 
   explicit Device(const Clock& clock);
@@ -119,6 +123,8 @@ class Device {
 
   // Data path.
   void send(std::span<Packet> packets, Outbox& out);
+  // Seals every packet to one peer, chosen by the caller's routing rather than allowed IPs.
+  void send_to(Peer& peer, std::span<Packet> packets, Outbox& out);
   void receive(std::span<Datagram> datagrams, std::vector<Delivery>& deliveries, Outbox& out);
   void tick(Outbox& out);
   // Sends a keepalive (after a handshake if there is no session).
@@ -143,6 +149,7 @@ class Device {
   void install_session(Peer& peer, const SessionKeys& keys);
   void send_initiation(Peer& peer, bool retry, Outbox& out);
   void send_staged(Peer& peer, Outbox& out);
+  void send_one(Peer& peer, Packet& packet, Nanos now, Outbox& out);
   void seal_to(Peer& peer, Keypair& kp, std::uint8_t* data, std::size_t len, Outbox& out);
   void keep_key_fresh_after_send(Peer& peer, Outbox& out);
   void authenticated_sent(Peer& peer);

@@ -62,6 +62,8 @@ struct Peer {
   PeerId id = 0;
   Key public_key{};
   std::optional<Endpoint> endpoint;
+  // The endpoint configuration last named (a gateway snapshot); `endpoint` roams away from it.
+  std::optional<Endpoint> configured_endpoint;
   std::uint16_t persistent_keepalive_interval = 0;  // seconds
   Handshake handshake;
   CookieMaker cookie;

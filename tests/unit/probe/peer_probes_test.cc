@@ -135,3 +135,32 @@ TEST_CASE("peer probes refuse packets that are not echoes of their own requests"
   write(kR3, kR1, ProbeKind::echo, kR1Id, 0);
   CHECK(*m.r1.on_packet(bytes, m.now) == EchoVerdict::unknown);  // well-formed, never sent
 }
+
+TEST_CASE("a prober that owns one lane sends, accepts and reports only that lane") {
+  Mesh m;
+  m.r1.set_owned_lanes(0b10);
+  std::array<OutgoingProbe, kMaxLanesPerPeer> due{};
+  std::size_t sent_lane0 = 0, sent_lane1 = 0;
+  for (Nanos t = m.now; t < m.now + milliseconds(100); t += microseconds(500)) {
+    std::size_t n = m.r1.tick(t, due);
+    for (std::size_t i = 0; i < n; ++i) (due[i].lane == 0 ? sent_lane0 : sent_lane1)++;
+  }
+  CHECK(sent_lane0 == 0);
+  CHECK(sent_lane1 >= 9);
+  // An echo for lane 0 is another lcore's business.
+  std::array<std::uint8_t, kProbePacketLength> bytes{};
+  ProbePacket p{kR3, kR1, {}};
+  p.message.kind = ProbeKind::echo;
+  p.message.sender = kR1Id;
+  p.message.lane = 0;
+  p.message.responder = kR3Id;
+  REQUIRE(write_probe_packet(bytes, p));
+  CHECK(m.r1.on_packet(bytes, m.now).error() == ProbeError::not_our_probe);
+}
+
+TEST_CASE("owned lanes come up on their own; lanes owned elsewhere never show up") {
+  Mesh m;
+  m.r1.set_owned_lanes(0b01);
+  m.run_until(m.now + milliseconds(200));
+  CHECK(m.r1.up_lanes() == 0b01);
+}

@@ -1,0 +1,178 @@
+// The agent loop: snapshot (re)loading, neighbour resolution, the UAPI socket, /metrics and the
+// control socket, around the workers running on their lcores.
+#include "dataplane/gateway/agent_loop.h"
+
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <stdexcept>
+
+#include "dataplane/agent/control_socket.h"
+#include "dataplane/agent/kernel_routes.h"
+#include "dataplane/agent/metrics_server.h"
+#include "dataplane/agent/snapshot_loader.h"
+#include "dataplane/dpdk/eal.h"
+#include "dataplane/dpdk/port.h"
+#include "dataplane/gateway/neighbor_resolver.h"
+#include "dataplane/gateway/xdp_prestage.h"
+#include "dataplane/packet/bytes.h"
+#include "dataplane/pipeline/gateway_runtime.h"
+#include "dataplane/wireguard/uapi_server.h"
+
+namespace anymesh::gateway {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reload{false};
+
+void on_signal(int signal) {
+  if (signal == SIGHUP) {
+    g_reload = true;
+  } else {
+    g_stop = true;
+  }
+}
+
+void log(const std::string& line) { std::fprintf(stderr, "anymesh-gateway: %s\n", line.c_str()); }
+
+std::uint32_t interface_ipv4(const std::string& name) {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) throw std::runtime_error("getifaddrs failed");
+  std::uint32_t found = 0;
+  for (ifaddrs* i = list; i != nullptr && found == 0; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET || name != i->ifa_name) continue;
+    found = ntohl(reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr.s_addr);
+  }
+  ::freeifaddrs(list);
+  if (found == 0) throw std::runtime_error("--outer-port: interface " + name + " has no IPv4 address; set --outer-address");
+  return found;
+}
+
+std::shared_ptr<const agent::AppliedSnapshot> load_checked(const agent::GatewayOptions& options) {
+  auto loaded = agent::load_snapshot_file(*options.snapshot_file, options.probe);
+  if (!loaded) throw std::runtime_error("--snapshot: " + loaded.error().to_string());
+  if (loaded->self().id != options.gateway_id) throw std::runtime_error("--snapshot: self.id is not --gateway-id");
+  return std::make_shared<const agent::AppliedSnapshot>(std::move(*loaded));
+}
+
+int serve(const agent::GatewayOptions& configured) {
+  agent::GatewayOptions options = configured;
+  options.outer_port = with_xdp_program(options.outer_port, options.queues);
+  options.inner_port = with_xdp_program(options.inner_port, options.queues);
+  std::uint32_t outer_address = 0;
+  auto outer_interface = dpdk::port_interface(options.outer_port);
+  auto inner_interface = dpdk::port_interface(options.inner_port);
+  if (options.outer_address) {
+    outer_address = load_be32(options.outer_address->bytes.data());
+  } else if (!outer_interface) {
+    throw std::runtime_error("--outer-address: missing: required when --outer-port has no kernel interface (PCI)");
+  } else {
+    outer_address = interface_ipv4(*outer_interface);
+  }
+  if (!options.snapshot_file) throw std::runtime_error("--snapshot is required until the controller session lands");
+  auto snapshot = load_checked(options);
+
+  dpdk::Eal eal(dpdk::eal_arguments(options));
+  pipeline::GatewayRuntime runtime(options, outer_address);
+  runtime.publish(snapshot);
+  XdpPrestage xdp(options, outer_address);
+  xdp.apply(*snapshot);
+  NeighborResolver resolver(outer_interface ? agent::interface_index(*outer_interface) : 0,
+                            inner_interface ? agent::interface_index(*inner_interface) : 0);
+  runtime.publish(resolver.build(snapshot.get(), false));
+  runtime.start();
+  log("forwarding with snapshot v" + std::to_string(snapshot->version()) + ", " +
+      std::to_string(snapshot->peers().size()) + " peers, " + std::to_string(options.queues) + " worker(s)");
+
+  wg::UapiServer uapi(
+      options.wg_interface,
+      [](const wg::UapiSetRequest&) {
+        log("refused a UAPI set: the gateway's peers come from its snapshot");
+        return EPERM;
+      },
+      [&runtime] { return runtime.uapi_state(); });
+  agent::MetricsServer metrics(options.metrics_address, [&runtime, &xdp] { return runtime.metrics_text() + xdp.metrics_text(); },
+                               options.metrics_public);
+  metrics.start();
+  agent::ControlSocket control(options.control_socket, [&runtime](std::string_view command) -> std::string {
+    if (command == "status") return runtime.status_text();
+    if (command == "routes") return runtime.routes_text();
+    if (command == "metrics") return runtime.metrics_text();
+    return {};
+  });
+  control.start();
+
+  auto next_neighbors = Clock::now();
+  auto next_refresh = Clock::now() + 5s;
+  std::string last_problems;
+  while (!g_stop) {
+    std::vector<pollfd> fds;
+    for (int fd : uapi.poll_fds()) fds.push_back({fd, POLLIN, 0});
+    for (int fd : uapi.write_fds()) fds.push_back({fd, POLLOUT, 0});
+    ::poll(fds.data(), fds.size(), 10);
+    for (const auto& p : fds) {
+      if (p.revents & (POLLIN | POLLHUP | POLLERR)) uapi.on_readable(p.fd);
+      if (p.revents & POLLOUT) uapi.on_writable(p.fd);
+    }
+    if (g_reload.exchange(false)) {
+      try {
+        snapshot = load_checked(options);
+        runtime.publish(snapshot);
+        xdp.apply(*snapshot);
+        log("reloaded snapshot v" + std::to_string(snapshot->version()));
+      } catch (const std::exception& e) {
+        log(std::string("reload refused, keeping v") + std::to_string(snapshot->version()) + ": " + e.what());
+      }
+    }
+    auto misses = runtime.take_neighbor_misses();
+    auto now = Clock::now();
+    if (!misses.empty() || now >= next_neighbors) {
+      resolver.add_misses(misses);
+      bool refresh = now >= next_refresh;
+      if (refresh) next_refresh = now + 5s;
+      auto state = resolver.build(runtime.snapshot().get(), refresh);
+      const auto* current = runtime.neighbors();
+      if (current == nullptr || current->outer.entries() != state.outer.entries() ||
+          current->inner.entries() != state.inner.entries()) {
+        runtime.publish(std::move(state));
+      }
+      std::string problems;
+      for (const auto& p : resolver.problems()) problems += p + "; ";
+      if (problems != last_problems && !problems.empty()) log("neighbours: " + problems);
+      last_problems = problems;
+      next_neighbors = now + (misses.empty() ? 200ms : 20ms);
+    }
+  }
+  log("stopping");
+  control.stop();
+  metrics.stop();
+  runtime.stop();
+  return 0;
+}
+
+}  // namespace
+
+int run_gateway(const agent::GatewayOptions& options) {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::sigaction(SIGHUP, &sa, nullptr);
+  try {
+    return serve(options);
+  } catch (const std::exception& e) {
+    log(e.what());
+    return 1;
+  }
+}
+
+}  // namespace anymesh::gateway

@@ -1,0 +1,81 @@
+// Configuring the af_xdp ports' XDP pre-stage from the gateway's options and snapshot.
+#include "dataplane/gateway/xdp_prestage.h"
+
+#include <stdexcept>
+
+#include "bpf/loader/object_path.h"
+#include "bpf/loader/xdp_gateway_maps.h"
+#include "dataplane/agent/metrics_text.h"
+#include "dataplane/dpdk/port.h"
+
+namespace anymesh::gateway {
+
+struct XdpPrestage::Port {
+  std::string side;  // "outer" / "inner"
+  std::string interface;
+  bpf::XdpGatewayMaps maps;
+};
+
+agent::PortSpec with_xdp_program(const agent::PortSpec& port, unsigned queues) {
+  if (port.kind != agent::PortKind::vdev || port.device.rfind("net_af_xdp", 0) != 0) return port;
+  agent::PortSpec out = port;
+  if (out.device.find("xdp_prog=") == std::string::npos) out.device += ",xdp_prog=" + bpf::xdp_gateway_object_path();
+  if (queues > 1 && out.device.find("queue_count=") == std::string::npos) {
+    out.device += ",queue_count=" + std::to_string(queues);
+  }
+  return out;
+}
+
+XdpPrestage::XdpPrestage(const agent::GatewayOptions& options, std::uint32_t outer_address) {
+  for (const auto* spec : {&options.outer_port, &options.inner_port}) {
+    if (spec->device.rfind("net_af_xdp", 0) != 0) continue;
+    bool outer = spec == &options.outer_port;
+    auto interface = dpdk::port_interface(*spec);
+    if (!interface) throw std::runtime_error("an af_xdp port needs iface=");
+    auto maps = bpf::XdpGatewayMaps::open_attached(*interface);
+    if (!maps) throw std::runtime_error("XDP pre-stage on " + *interface + ": " + maps.error());
+    bpf::GatewayConfig config;
+    config.role = outer ? bpf::GatewayRole::outer : bpf::GatewayRole::inner;
+    config.tunnel_port_first = options.listen_port;
+    config.tunnel_port_count = static_cast<std::uint16_t>(options.lanes_per_peer);
+    if (outer) config.gateway_v4 = IpAddress::v4(outer_address);
+    auto port = std::make_unique<Port>(Port{outer ? "outer" : "inner", *interface, std::move(*maps)});
+    if (auto r = port->maps.set_config(config); !r) {
+      throw std::runtime_error("XDP pre-stage on " + *interface + ": " + r.error());
+    }
+    ports_.push_back(std::move(port));
+  }
+}
+
+XdpPrestage::~XdpPrestage() = default;
+
+bool XdpPrestage::active() const { return !ports_.empty(); }
+
+void XdpPrestage::apply(const agent::AppliedSnapshot& snapshot) {
+  std::vector<IpPrefix> prefixes;
+  for (const auto& p : snapshot.route_description().prefixes) prefixes.push_back(p.prefix);
+  for (const auto& port : ports_) {
+    if (port->side != "inner") continue;
+    if (auto r = port->maps.set_mesh_prefixes(prefixes); !r) {
+      throw std::runtime_error("XDP pre-stage on " + port->interface + ": " + r.error());
+    }
+  }
+}
+
+std::string XdpPrestage::metrics_text() const {
+  agent::MetricsText m;
+  if (ports_.empty()) return {};
+  m.family("anymesh_xdp_packets_total", "XDP pre-stage verdicts per port and reason.", agent::MetricType::counter);
+  for (const auto& port : ports_) {
+    auto counters = port->maps.counters();
+    if (!counters) continue;
+    for (std::uint32_t i = 0; i < counters->size(); ++i) {
+      std::string name(bpf::xdp_counter_name(i));
+      if (name.empty()) continue;
+      m.sample({{"port", port->side}, {"reason", name}}, (*counters)[i]);
+    }
+  }
+  return m.text();
+}
+
+}  // namespace anymesh::gateway

@@ -1,0 +1,55 @@
+// Building a RouteState: the snapshot's IPv4 region prefixes in an rte_lpm.
+#include "dataplane/pipeline/forwarding_state.h"
+
+#include <rte_errno.h>
+#include <rte_lpm.h>
+
+#include <atomic>
+#include <stdexcept>
+#include <string>
+
+#include "dataplane/packet/bytes.h"
+
+namespace anymesh::pipeline {
+
+RouteState::RouteState(std::shared_ptr<const agent::AppliedSnapshot> snapshot)
+    : snapshot_(std::move(snapshot)), slots_(routing::kMaxLaneSlots) {
+  static std::atomic<unsigned> serial{0};
+  const auto& description = snapshot_->route_description();
+  std::size_t v4 = 0;
+  for (const auto& p : description.prefixes) v4 += p.prefix.address.is_v4() ? 1 : 0;
+  rte_lpm_config config{};
+  config.max_rules = static_cast<std::uint32_t>(std::max<std::size_t>(16, v4 * 2));
+  config.number_tbl8s = 256;
+  std::string name = "anymesh_lpm" + std::to_string(serial.fetch_add(1));
+  lpm_ = rte_lpm_create(name.c_str(), SOCKET_ID_ANY, &config);
+  if (lpm_ == nullptr) throw std::runtime_error("cannot create an LPM table: " + std::string(rte_strerror(rte_errno)));
+  for (const auto& p : description.prefixes) {
+    if (!p.prefix.address.is_v4()) continue;  // IPv6 inner routing is not built yet (rte_lpm6)
+    std::uint32_t group = UINT32_MAX;
+    for (std::size_t i = 0; i < description.groups.size(); ++i) {
+      if (description.groups[i].name == p.group) group = static_cast<std::uint32_t>(i);
+    }
+    if (group == UINT32_MAX) continue;  // validation guarantees it exists
+    if (rte_lpm_add(lpm_, load_be32(p.prefix.address.bytes.data()), p.prefix.length, group) != 0) {
+      rte_lpm_free(lpm_);
+      throw std::runtime_error("cannot add " + p.prefix.to_string() + " to the LPM table");
+    }
+  }
+  const auto& peers = snapshot_->peers();
+  for (std::size_t i = 0; i < peers.size(); ++i) {
+    for (const auto& lane : peers[i].lanes) slots_[lane.slot] = SlotLane{static_cast<std::uint32_t>(i), lane.id};
+  }
+  self_tunnel_ = load_be32(snapshot_->self().tunnel_address.bytes.data());
+}
+
+RouteState::~RouteState() { rte_lpm_free(lpm_); }
+
+const routing::NextHopGroup* RouteState::lookup(std::uint32_t ipv4) const {
+  std::uint32_t group = 0;
+  if (rte_lpm_lookup(lpm_, ipv4, &group) != 0) return nullptr;
+  const auto& routes = snapshot_->routes();
+  return group < routes.group_count() ? &routes.group(group) : nullptr;
+}
+
+}  // namespace anymesh::pipeline

@@ -1,0 +1,53 @@
+// The immutable tables workers read, published by the agent with an RCU pointer swap:
+// RouteState (a snapshot with its rte_lpm) and NeighborState (next-hop Ethernet addresses).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "dataplane/agent/applied_snapshot.h"
+#include "dataplane/pipeline/neighbor_table.h"
+
+struct rte_lpm;
+
+namespace anymesh::pipeline {
+
+// Which peer (index into snapshot->peers()) and lane a lane slot is.
+struct SlotLane {
+  std::uint32_t peer = UINT32_MAX;
+  std::uint32_t lane = 0;
+};
+
+class RouteState {
+ public:
+  // Builds the IPv4 LPM (prefix -> group index) in DPDK memory. Throws std::runtime_error when
+  // DPDK has no memory for it.
+  explicit RouteState(std::shared_ptr<const agent::AppliedSnapshot> snapshot);
+  ~RouteState();
+  RouteState(const RouteState&) = delete;
+  RouteState& operator=(const RouteState&) = delete;
+
+  const agent::AppliedSnapshot& snapshot() const { return *snapshot_; }
+  const std::shared_ptr<const agent::AppliedSnapshot>& shared() const { return snapshot_; }
+  // The next-hop group of an IPv4 destination (host order), or nullptr.
+  const routing::NextHopGroup* lookup(std::uint32_t ipv4) const;
+  const SlotLane& slot(routing::LaneSlot s) const { return slots_[s]; }
+  std::uint32_t self_tunnel_address() const { return self_tunnel_; }
+
+ private:
+  std::shared_ptr<const agent::AppliedSnapshot> snapshot_;
+  rte_lpm* lpm_ = nullptr;
+  std::vector<SlotLane> slots_;
+  std::uint32_t self_tunnel_ = 0;
+};
+
+struct NeighborState {
+  NeighborTable outer;  // peer endpoint address -> Ethernet address of its next hop
+  NeighborTable inner;  // region-side destination -> Ethernet address of its next hop
+};
+
+// Outer/inner lookups that failed: the agent resolves them (NTF_USE) for later packets.
+enum class PortSide : std::uint8_t { outer = 0, inner = 1 };
+
+}  // namespace anymesh::pipeline

@@ -1,0 +1,563 @@
+// The worker lcore's loop and its stages.
+#include "dataplane/pipeline/worker.h"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_pause.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "dataplane/packet/bytes.h"
+#include "dataplane/packet/ipv4.h"
+#include "dataplane/probe/probe_constants.h"
+#include "dataplane/probe/probe_packet.h"
+
+namespace anymesh::pipeline {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::uint32_t kSealTag = 0x80000000u;  // handoff: seal on the lane slot in the low bits
+constexpr wg::Nanos kTimerInterval = 500us;       // probes and handshake timers are polled this often
+constexpr wg::Nanos kDeviceTickInterval = 5ms;
+constexpr wg::Nanos kPublishInterval = 100ms;
+constexpr unsigned kIdleBeforePause = 64;
+constexpr unsigned kIdleBeforeSleep = 1024;
+constexpr unsigned kIdleSleepMicroseconds = 50;
+
+std::uint8_t* data_of(rte_mbuf* m) { return rte_pktmbuf_mtod(m, std::uint8_t*); }
+
+// Points the mbuf at [p, p + len), which must lie inside its buffer.
+bool set_data(rte_mbuf* m, std::uint8_t* p, std::size_t len) {
+  auto* base = static_cast<std::uint8_t*>(m->buf_addr);
+  if (p < base || p + len > base + m->buf_len) return false;
+  m->data_off = static_cast<std::uint16_t>(p - base);
+  m->data_len = static_cast<std::uint16_t>(len);
+  m->pkt_len = static_cast<std::uint32_t>(len);
+  return true;
+}
+
+bool inside(const rte_mbuf* m, const std::uint8_t* p) {
+  const auto* base = static_cast<const std::uint8_t*>(m->buf_addr);
+  return p >= base && p < base + m->buf_len;
+}
+
+// The lane choice hash of an IPv4 packet: addresses, protocol and (TCP/UDP) ports, mixed so
+// nearby flows spread evenly over lanes and weights.
+std::uint32_t flow_hash(const std::uint8_t* ip, std::size_t len) {
+  std::uint32_t h = load_be32(ip + 12) * 0x9e3779b1u;
+  h ^= load_be32(ip + 16) + 0x7f4a7c15u + (h << 6) + (h >> 2);
+  std::uint8_t protocol = ip[9];
+  std::size_t ihl = std::size_t{ip[0] & 0x0fu} * 4;
+  bool first_fragment = (load_be16(ip + 6) & 0x1fff) == 0;
+  if ((protocol == 6 || protocol == 17) && first_fragment && len >= ihl + 4) {
+    h ^= load_be32(ip + ihl) + 0x165667b1u + (h << 6) + (h >> 2);
+  }
+  h ^= protocol;
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  h ^= h >> 16;
+  return h;
+}
+
+}  // namespace
+
+Worker::Worker(GatewayShared& shared, unsigned index)
+    : shared_(shared), index_(index), queue_(static_cast<std::uint16_t>(index)) {
+  deliveries_.reserve(kBurst);
+}
+
+Worker::~Worker() = default;
+
+int Worker::run() {
+  rte_rcu_qsbr_thread_register(shared_.rcu, index_);
+  rte_rcu_qsbr_thread_online(shared_.rcu, index_);
+  unsigned idle = 0;
+  while (!shared_.stop.load(std::memory_order_relaxed)) {
+    refresh();
+    std::size_t work = 0;
+    if (routes_ != nullptr && neighbors_ != nullptr) {
+      up_ = shared_.lanes.mask();
+      work += poll_handoff();
+      work += poll_inner();
+      work += poll_outer();
+      run_timers();
+      flush();
+    }
+    shared_.loops[index_].store(shared_.loops[index_].load(std::memory_order_relaxed) + 1,
+                                std::memory_order_relaxed);
+    rte_rcu_qsbr_quiescent(shared_.rcu, index_);
+    if (work != 0) {
+      idle = 0;
+    } else if (++idle > kIdleBeforeSleep) {
+      // Idle: give the core away (three lab gateways share two cores); probes and timers run
+      // at least every kIdleSleepMicroseconds plus the scheduler's slack.
+      rte_rcu_qsbr_thread_offline(shared_.rcu, index_);
+      ::usleep(kIdleSleepMicroseconds);
+      rte_rcu_qsbr_thread_online(shared_.rcu, index_);
+    } else if (idle > kIdleBeforePause) {
+      rte_pause();
+    }
+  }
+  publish_status();
+  rte_rcu_qsbr_thread_offline(shared_.rcu, index_);
+  rte_rcu_qsbr_thread_unregister(shared_.rcu, index_);
+  return 0;
+}
+
+void Worker::refresh() {
+  const RouteState* routes = shared_.routes.load(std::memory_order_acquire);
+  neighbors_ = shared_.neighbors.load(std::memory_order_acquire);
+  if (routes != routes_ && routes != nullptr) reconfigure(*routes);
+  routes_ = routes;
+}
+
+// A new snapshot: sessions and probes of peers that stay are kept (a snapshot change must not
+// take a working lane down); new peers get sessions, gone peers lose theirs.
+void Worker::reconfigure(const RouteState& state) {
+  const agent::AppliedSnapshot& s = state.snapshot();
+  for (std::uint32_t lane = 0; lane < shared_.lanes_per_peer; ++lane) {
+    if (owns(lane)) reconfigure_device(lane, s);
+  }
+  std::vector<PeerRuntime> next;
+  next.reserve(s.peers().size());
+  const auto& probe_settings = s.probe();
+  for (std::size_t i = 0; i < s.peers().size(); ++i) {
+    const agent::PeerGateway& p = s.peers()[i];
+    PeerRuntime r;
+    r.id = p.id;
+    r.lanes = p.lanes.size();
+    r.tunnel_address = p.tunnel_address;
+    r.no_probes = p.no_probes;
+    for (const auto& lane : p.lanes) {
+      r.slot[lane.id] = lane.slot;
+      if (owns(lane.id) && devices_[lane.id]) r.lane_peer[lane.id] = devices_[lane.id]->find(p.public_key);
+    }
+    auto old = std::find_if(peers_.begin(), peers_.end(), [&](const PeerRuntime& o) {
+      return o.id == p.id && o.lanes == r.lanes && o.tunnel_address == r.tunnel_address && o.no_probes == r.no_probes;
+    });
+    if (old != peers_.end() && old->probes &&
+        old->probes->sender().interval() == probe_settings.interval) {
+      r.probes = std::move(old->probes);
+    } else if (!p.no_probes) {
+      probe::ProbeSenderConfig sender;
+      sender.self = s.self().id;
+      sender.local_tunnel_address = s.self().tunnel_address;
+      sender.peer_tunnel_address = p.tunnel_address;
+      sender.lanes = p.lanes.size();
+      sender.interval = probe_settings.interval;
+      probe::LaneHealthConfig health;
+      health.timeout = probe_settings.timeout;
+      health.misses_to_down = probe_settings.miss_threshold;
+      health.goods_to_up = probe_settings.recover_threshold;
+      r.probes = std::make_unique<probe::PeerProbes>(sender, health, clock_.now());
+      probe::LaneUpBits owned = 0;
+      for (std::uint32_t lane = 0; lane < r.lanes; ++lane) {
+        if (owns(lane)) owned |= probe::LaneUpBits{1} << lane;
+      }
+      r.probes->set_owned_lanes(owned);
+    }
+    for (std::uint32_t lane = 0; lane < r.lanes; ++lane) {
+      if (!owns(lane)) continue;
+      bool up = r.no_probes ? true : r.probes->lane(static_cast<probe::LaneId>(lane)).is_up();
+      shared_.lanes.set_up(r.slot[lane], up);
+    }
+    next.push_back(std::move(r));
+  }
+  peers_ = std::move(next);
+  for (std::uint32_t lane = 0; lane < shared_.lanes_per_peer; ++lane) {
+    if (!owns(lane) || !devices_[lane]) continue;
+    auto& index = peer_index_[lane];
+    index.assign(index.size(), UINT32_MAX);
+    for (std::size_t i = 0; i < peers_.size(); ++i) {
+      wg::Peer* peer = peers_[i].lane_peer[lane];
+      if (peer == nullptr) continue;
+      if (peer->id >= index.size()) index.resize(peer->id + 64, UINT32_MAX);
+      index[peer->id] = static_cast<std::uint32_t>(i);
+    }
+  }
+  responder_ = std::make_unique<probe::ProbeResponder>(s.self().tunnel_address, s.self().id);
+}
+
+void Worker::reconfigure_device(std::uint32_t lane, const agent::AppliedSnapshot& s) {
+  if (!devices_[lane]) {
+    wg::Device::Options options;
+    options.mtu = shared_.tunnel_mtu;
+    options.check_allowed_source = false;  // routing is the snapshot's; relays carry foreign sources
+    devices_[lane] = std::make_unique<wg::Device>(clock_, options);
+    devices_[lane]->set_private_key(shared_.private_key);
+  }
+  wg::Device& device = *devices_[lane];
+  std::vector<wg::Key> keep;
+  for (const auto& p : s.peers()) {
+    if (lane >= p.lanes.size()) continue;
+    wg::Peer& peer = device.upsert_peer(p.public_key);
+    wg::Endpoint endpoint = p.endpoints.front();
+    endpoint.port = p.lanes[lane].port;
+    // A roamed endpoint (the peer's current source) is kept while the snapshot's stays the same.
+    if (!peer.endpoint || peer.configured_endpoint != endpoint) {
+      device.set_endpoint(peer, endpoint);
+      peer.configured_endpoint = endpoint;
+    }
+    keep.push_back(p.public_key);
+  }
+  std::vector<wg::Key> gone;
+  for (const auto& peer : device.peers()) {
+    if (std::find(keep.begin(), keep.end(), peer->public_key) == keep.end()) gone.push_back(peer->public_key);
+  }
+  for (const auto& key : gone) device.remove_peer(key);
+}
+
+Worker::PeerRuntime* Worker::peer_of(std::uint32_t lane, wg::PeerId id) {
+  const auto& index = peer_index_[lane];
+  if (id >= index.size() || index[id] == UINT32_MAX) return nullptr;
+  return &peers_[index[id]];
+}
+
+// --- stages ------------------------------------------------------------------------------------
+
+std::size_t Worker::poll_inner() {
+  std::array<rte_mbuf*, kBurst> burst;
+  std::uint16_t n = rte_eth_rx_burst(shared_.inner.id, queue_, burst.data(), kBurst);
+  for (std::uint16_t i = 0; i < n; ++i) from_inner(burst[i]);
+  return n;
+}
+
+std::size_t Worker::poll_outer() {
+  std::array<rte_mbuf*, kBurst> burst;
+  std::uint16_t n = rte_eth_rx_burst(shared_.outer.id, queue_, burst.data(), kBurst);
+  for (std::uint16_t i = 0; i < n; ++i) from_outer(burst[i]);
+  return n;
+}
+
+std::size_t Worker::poll_handoff() {
+  rte_ring* ring = shared_.handoff[index_];
+  if (ring == nullptr) return 0;
+  std::array<rte_mbuf*, kBurst> burst;
+  unsigned n = rte_ring_dequeue_burst(ring, reinterpret_cast<void**>(burst.data()), kBurst, nullptr);
+  for (unsigned i = 0; i < n; ++i) {
+    rte_mbuf* m = burst[i];
+    ++counters_.handoff_in;
+    std::uint32_t tag = m->hash.usr;
+    if (tag & kSealTag) {
+      seal_on_slot(m, static_cast<routing::LaneSlot>(tag & 0xffffu));
+    } else {
+      auto d = parse_outer_frame({data_of(m), m->data_len});
+      if (!d) {
+        drop(m, counters_.outer_bad_frame);
+        continue;
+      }
+      open_on_lane(m, *d, tag);
+    }
+  }
+  return n;
+}
+
+void Worker::from_inner(rte_mbuf* m) {
+  ++counters_.inner_rx;
+  if (m->nb_segs != 1) return drop(m, counters_.inner_multi_segment);
+  auto p = parse_inner_frame({data_of(m), m->data_len});
+  if (!p) return drop(m, p.error() == FrameError::not_ipv4 ? counters_.inner_not_ip : counters_.inner_bad_ip);
+  std::uint8_t* ip = data_of(m) + p->ip_offset;
+  set_data(m, ip, p->ip_length);
+  if (p->ip_length > shared_.tunnel_mtu) return drop(m, counters_.inner_too_big);
+  if (!ipv4_decrement_ttl({ip, p->ip_length})) return drop(m, counters_.inner_ttl_expired);
+  route_to_tunnel(m, p->dst, false);
+}
+
+void Worker::route_to_tunnel(rte_mbuf* m, std::uint32_t dst, bool relayed) {
+  const routing::NextHopGroup* group = routes_->lookup(dst);
+  if (group == nullptr) return drop(m, relayed ? counters_.relay_no_route : counters_.inner_no_route);
+  auto choice = group->select(flow_hash(data_of(m), m->data_len), up_);
+  if (!choice) return drop(m, relayed ? counters_.relay_all_lanes_down : counters_.inner_all_lanes_down);
+  if (relayed && choice->role == routing::HopRole::backup && choice->backup_kind == routing::BackupKind::relay) {
+    // Loop-free by construction: a relayed packet takes only direct paths, never a second relay.
+    return drop(m, counters_.relay_refused_loop);
+  }
+  if (relayed) {
+    ++counters_.outer_relayed;
+  } else {
+    ++counters_.inner_to_tunnel;
+  }
+  seal_on_slot(m, choice->lane);
+}
+
+void Worker::seal_on_slot(rte_mbuf* m, routing::LaneSlot slot) {
+  const SlotLane& where = routes_->slot(slot);
+  if (where.peer >= peers_.size()) return drop(m, counters_.inner_no_route);
+  if (!owns(where.lane)) return handoff(m, lane_owner(where.lane, shared_.workers), kSealTag | slot);
+  seal_on_lane(m, peers_[where.peer], where.lane);
+}
+
+// m holds one IP packet (data at its first byte); the sealed message is written in place and
+// framed in the same mbuf.
+void Worker::seal_on_lane(rte_mbuf* m, PeerRuntime& peer, std::uint32_t lane) {
+  wg::Peer* session = peer.lane_peer[lane];
+  if (session == nullptr || !devices_[lane]) return drop(m, counters_.inner_no_route);
+  wg::Packet packet{data_of(m), m->data_len};
+  outbox_.clear();
+  devices_[lane]->send_to(*session, {&packet, 1}, outbox_);
+  send_outbox(static_cast<std::uint16_t>(shared_.listen_port + lane), m);
+}
+
+// Sends everything the device put in the outbox. A transmit inside in_place is framed in that
+// mbuf; the rest (handshakes, keepalives, staged packets) are copied into new ones. in_place is
+// freed when nothing used it (the device staged or refused its packet).
+void Worker::send_outbox(std::uint16_t src_port, rte_mbuf* in_place) {
+  bool used = false;
+  for (const wg::Transmit& t : outbox_.transmits()) {
+    if (in_place != nullptr && !used && inside(in_place, t.data)) {
+      used = true;
+      to_outer(in_place, t.data, t.len, t.to, src_port);
+      continue;
+    }
+    rte_mbuf* copy = rte_pktmbuf_alloc(shared_.pool);
+    if (copy == nullptr) {
+      ++counters_.no_mbuf;
+      continue;
+    }
+    std::uint8_t* payload = data_of(copy) + kOuterHeaders;
+    std::memcpy(payload, t.data, t.len);
+    to_outer(copy, payload, t.len, t.to, src_port);
+  }
+  outbox_.clear();
+  if (in_place != nullptr && !used) {
+    ++counters_.seal_not_sent;
+    rte_pktmbuf_free(in_place);
+  }
+}
+
+void Worker::to_outer(rte_mbuf* m, const std::uint8_t* payload, std::size_t length, const wg::Endpoint& to,
+                      std::uint16_t src_port) {
+  if (!to.address.is_v4()) return drop(m, counters_.outer_no_neighbor);  // IPv6 outer: not built yet
+  std::uint32_t dst = load_be32(to.address.bytes.data());
+  const MacAddress* mac = neighbors_->outer.find(dst);
+  if (mac == nullptr) {
+    neighbor_miss(PortSide::outer, dst);
+    return drop(m, counters_.outer_no_neighbor);
+  }
+  auto* frame = const_cast<std::uint8_t*>(payload) - kOuterHeaders;
+  if (!set_data(m, frame, length + kOuterHeaders)) return drop(m, counters_.outer_bad_frame);
+  OuterAddressing a;
+  a.src_mac = shared_.outer.mac;
+  a.dst_mac = *mac;
+  a.src = shared_.outer_address;
+  a.dst = dst;
+  a.src_port = src_port;
+  a.dst_port = to.port;
+  write_outer_headers(frame, a, length);
+  outer_tx_[outer_tx_count_++] = m;
+  ++counters_.outer_tx;
+  if (outer_tx_count_ == kBurst) flush();
+}
+
+void Worker::from_outer(rte_mbuf* m) {
+  ++counters_.outer_rx;
+  if (m->nb_segs != 1) return drop(m, counters_.outer_multi_segment);
+  auto d = parse_outer_frame({data_of(m), m->data_len});
+  if (!d) {
+    bool foreign = d.error() == FrameError::not_ipv4 || d.error() == FrameError::not_udp;
+    return drop(m, foreign ? counters_.outer_not_tunnel : counters_.outer_bad_frame);
+  }
+  if (d->dst != shared_.outer_address || d->dst_port < shared_.listen_port ||
+      d->dst_port >= shared_.listen_port + shared_.lanes_per_peer) {
+    return drop(m, counters_.outer_not_tunnel);
+  }
+  std::uint32_t lane = d->dst_port - shared_.listen_port;
+  if (!owns(lane)) return handoff(m, lane_owner(lane, shared_.workers), lane);
+  open_on_lane(m, *d, lane);
+}
+
+void Worker::open_on_lane(rte_mbuf* m, const OuterDatagram& d, std::uint32_t lane) {
+  ++counters_.outer_messages;
+  if (!devices_[lane]) return drop(m, counters_.outer_not_tunnel);
+  wg::Datagram datagram{wg::Endpoint{IpAddress::v4(d.src), d.src_port}, data_of(m) + d.payload_offset,
+                        d.payload_length};
+  deliveries_.clear();
+  outbox_.clear();
+  devices_[lane]->receive({&datagram, 1}, deliveries_, outbox_);
+  send_outbox(static_cast<std::uint16_t>(shared_.listen_port + lane), nullptr);
+  if (deliveries_.empty()) {
+    rte_pktmbuf_free(m);  // a handshake message, keepalive or refused datagram: the device counted it
+    return;
+  }
+  deliver(m, deliveries_.front(), lane);
+}
+
+void Worker::deliver(rte_mbuf* m, const wg::Delivery& delivery, std::uint32_t lane) {
+  set_data(m, delivery.data, delivery.len);
+  if (delivery.len < 20 || (delivery.data[0] >> 4) != 4) return drop(m, counters_.inner_not_ip);
+  std::uint32_t dst = load_be32(delivery.data + 16);
+  if (dst == routes_->self_tunnel_address()) return on_probe(m, peer_of(lane, delivery.peer), lane);
+  if (!ipv4_decrement_ttl({delivery.data, delivery.len})) return drop(m, counters_.relay_ttl_expired);
+  if (routes_->lookup(dst) != nullptr) return route_to_tunnel(m, dst, true);
+  ++counters_.outer_delivered;
+  to_inner(m, dst);
+}
+
+void Worker::on_probe(rte_mbuf* m, PeerRuntime* peer, std::uint32_t lane) {
+  std::span<std::uint8_t> packet{data_of(m), m->data_len};
+  auto parsed = probe::parse_probe_packet(packet);
+  if (!parsed || peer == nullptr) return drop(m, parsed ? counters_.probe_refused : counters_.to_self_not_probe);
+  if (parsed->message.kind == probe::ProbeKind::request) {
+    auto length = responder_->respond_in_place(packet);
+    if (!length) return drop(m, counters_.probe_refused);
+    m->data_len = static_cast<std::uint16_t>(*length);
+    m->pkt_len = *length;
+    ++counters_.probe_requests_answered;
+    return seal_on_lane(m, *peer, lane);  // the echo returns on the lane the request came on
+  }
+  if (!peer->probes) return drop(m, counters_.probe_refused);
+  auto verdict = peer->probes->on_packet(packet, clock_.now());
+  if (!verdict) return drop(m, counters_.probe_refused);
+  ++counters_.probe_echoes;
+  rte_pktmbuf_free(m);
+}
+
+void Worker::to_inner(rte_mbuf* m, std::uint32_t dst) {
+  const MacAddress* mac = neighbors_->inner.find(dst);
+  if (mac == nullptr) {
+    neighbor_miss(PortSide::inner, dst);
+    return drop(m, counters_.inner_no_neighbor);
+  }
+  std::uint8_t* frame = data_of(m) - kEthernetHeader;
+  if (!set_data(m, frame, m->data_len + kEthernetHeader)) return drop(m, counters_.outer_bad_frame);
+  write_ethernet(frame, *mac, shared_.inner.mac, kEtherTypeIpv4);
+  inner_tx_[inner_tx_count_++] = m;
+  ++counters_.inner_tx;
+  if (inner_tx_count_ == kBurst) flush();
+}
+
+void Worker::handoff(rte_mbuf* m, unsigned worker, std::uint32_t tag) {
+  m->hash.usr = tag;
+  if (rte_ring_enqueue(shared_.handoff[worker], m) != 0) return drop(m, counters_.handoff_ring_full);
+  ++counters_.handoff_out;
+}
+
+void Worker::neighbor_miss(PortSide side, std::uint32_t ipv4) {
+  if (shared_.neighbor_misses == nullptr) return;
+  auto entry = (static_cast<std::uintptr_t>(side) << 32) | ipv4;
+  rte_ring_enqueue(shared_.neighbor_misses, reinterpret_cast<void*>(entry));  // full: asked already
+}
+
+void Worker::flush() {
+  if (outer_tx_count_ != 0) {
+    std::uint16_t sent = rte_eth_tx_burst(shared_.outer.id, queue_, outer_tx_.data(),
+                                          static_cast<std::uint16_t>(outer_tx_count_));
+    for (std::size_t i = sent; i < outer_tx_count_; ++i) drop(outer_tx_[i], counters_.tx_ring_full);
+    outer_tx_count_ = 0;
+  }
+  if (inner_tx_count_ != 0) {
+    std::uint16_t sent = rte_eth_tx_burst(shared_.inner.id, queue_, inner_tx_.data(),
+                                          static_cast<std::uint16_t>(inner_tx_count_));
+    for (std::size_t i = sent; i < inner_tx_count_; ++i) drop(inner_tx_[i], counters_.tx_ring_full);
+    inner_tx_count_ = 0;
+  }
+}
+
+void Worker::drop(rte_mbuf* m, std::uint64_t& reason) {
+  ++reason;
+  rte_pktmbuf_free(m);
+}
+
+// --- timers and probes -------------------------------------------------------------------------
+
+void Worker::run_timers() {
+  wg::Nanos now = clock_.now();
+  if (now < next_timers_) return;
+  next_timers_ = now + kTimerInterval;
+  if (now >= next_device_tick_) {
+    next_device_tick_ = now + kDeviceTickInterval;
+    for (std::uint32_t lane = 0; lane < shared_.lanes_per_peer; ++lane) {
+      if (!devices_[lane]) continue;
+      outbox_.clear();
+      devices_[lane]->tick(outbox_);
+      send_outbox(static_cast<std::uint16_t>(shared_.listen_port + lane), nullptr);
+    }
+  }
+  std::array<probe::OutgoingProbe, probe::kMaxLanesPerPeer> due;
+  for (PeerRuntime& peer : peers_) {
+    if (!peer.probes) continue;
+    probe::LaneUpBits before = peer.probes->up_lanes();
+    std::size_t n = peer.probes->tick(now, due);
+    for (std::size_t i = 0; i < n; ++i) {
+      rte_mbuf* m = rte_pktmbuf_alloc(shared_.pool);
+      if (m == nullptr) {
+        ++counters_.no_mbuf;
+        continue;
+      }
+      // Room in front for the WireGuard header and the outer headers.
+      std::uint8_t* at = data_of(m) + kOuterHeaders + wg::kHeadroom;
+      auto written = peer.probes->sender().write(due[i], {at, probe::kProbePacketLength});
+      if (!written) {
+        rte_pktmbuf_free(m);
+        continue;
+      }
+      set_data(m, at, *written);
+      ++counters_.probes_sent;
+      seal_on_lane(m, peer, due[i].lane);
+    }
+    probe::LaneUpBits after = peer.probes->up_lanes();
+    if (after != before) {
+      for (std::uint32_t lane = 0; lane < peer.lanes; ++lane) {
+        bool was = (before >> lane) & 1u, is = (after >> lane) & 1u;
+        if (was == is) continue;
+        shared_.lanes.set_up(peer.slot[lane], is);
+        ++(is ? counters_.lane_went_up : counters_.lane_went_down);
+      }
+    }
+  }
+  if (now >= next_publish_) {
+    next_publish_ = now + kPublishInterval;
+    publish_status();
+  }
+}
+
+void Worker::publish_status() {
+  shared_.pipeline_counters[index_].publish(counters_);
+  wg::DeviceCounters sum;
+  for (const auto& device : devices_) {
+    if (!device) continue;
+    auto* out = reinterpret_cast<std::uint64_t*>(&sum);
+    const auto* in = reinterpret_cast<const std::uint64_t*>(&device->counters());
+    for (std::size_t i = 0; i < sizeof(sum) / sizeof(std::uint64_t); ++i) out[i] += in[i];
+  }
+  shared_.tunnel_counters[index_].publish(sum);
+  for (PeerRuntime& peer : peers_) {
+    for (std::uint32_t lane = 0; lane < peer.lanes; ++lane) {
+      if (!owns(lane)) continue;
+      LaneStatus& st = shared_.lanes.status(peer.slot[lane]);
+      if (const wg::Peer* session = peer.lane_peer[lane]) {
+        st.rx_bytes.store(session->stats.rx_bytes, std::memory_order_relaxed);
+        st.tx_bytes.store(session->stats.tx_bytes, std::memory_order_relaxed);
+        st.last_handshake_ns.store(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                       session->stats.last_handshake.time_since_epoch()).count(),
+                                   std::memory_order_relaxed);
+        if (session->endpoint && session->endpoint->address.is_v4()) {
+          std::uint64_t e = (std::uint64_t{load_be32(session->endpoint->address.bytes.data())} << 16) |
+                            session->endpoint->port;
+          st.endpoint.store(e, std::memory_order_relaxed);
+        }
+      }
+      if (peer.probes) {
+        const probe::LaneHealth& h = peer.probes->lane(static_cast<probe::LaneId>(lane));
+        st.rtt_ewma_ns.store(h.rtt_ewma() ? h.rtt_ewma()->count() : -1, std::memory_order_relaxed);
+        st.rtt_min_ns.store(h.rtt_min() ? h.rtt_min()->count() : -1, std::memory_order_relaxed);
+        st.loss_ppm.store(static_cast<std::uint32_t>(h.loss() * 1e6), std::memory_order_relaxed);
+        st.probes_sent.store(h.counters().sent, std::memory_order_relaxed);
+        st.probes_answered.store(h.counters().answered, std::memory_order_relaxed);
+        st.went_down.store(h.counters().went_down, std::memory_order_relaxed);
+        st.went_up.store(h.counters().went_up, std::memory_order_relaxed);
+      }
+    }
+  }
+}
+
+}  // namespace anymesh::pipeline
