@@ -1,5 +1,6 @@
-# Bar charts (PNG, gnuplot) from the benchmark JSON: seal/open against raw AEAD, and anymesh-wg against wireguard-go.
-# Usage: plot.py [--seal seal_open.json] [--iperf iperf.json] --out DIR
+# Bar charts (PNG, gnuplot) from the benchmark JSON: seal/open against raw AEAD, the gateway pipeline against raw
+# AEAD and plain forwarding, and anymesh-wg against wireguard-go.
+# Usage: plot.py [--seal seal_open.json] [--gateway gateway.json] [--iperf iperf.json] --out DIR
 import argparse
 import json
 import os
@@ -55,6 +56,34 @@ plot $D using 2:xtic(1) title columnheader(2) lc rgb '#9ecae1', \\
     gnuplot(script, out)
 
 
+def gateway_chart(path, out):
+    with open(path) as f:
+        data = json.load(f)
+    rows = []
+    for r in data["results"]:
+        name = f"IMIX (avg {r['average_ip_bytes']:.0f} B)" if r["size"] == "imix" else f"{r['size']} B"
+        q = r["ratios"]
+        rows.append([f"{name}\\nseal {100 * q['seal_vs_raw']:.0f} %, open {100 * q['open_vs_raw']:.0f} %",
+                     r["raw_seal"]["mpps"], r["seal"]["mpps_per_core"], r["raw_open"]["mpps"],
+                     r["open"]["mpps_per_core"], r["relay_limit_mpps"], r["relay"]["mpps_per_core"]])
+    m = data["machine"]
+    s = data["settings"]
+    quick = " (QUICK RUN)" if s.get("quick") else ""
+    script = COMMON + datablock("G", ["size", "raw AEAD seal", "gateway seal", "raw AEAD open", "gateway open",
+                                      "open+seal limit", "gateway relay"], rows)
+    script += f"""set output '{out}'
+set title "anymesh-gateway pipeline per worker core vs raw ChaCha20-Poly1305 on the same core{quick}\\n{m['cpu']}, {m['kernel']}, {s['workers']} worker(s), ring ports, best of {s['repetitions']}"
+set ylabel 'Mpps per worker core'
+plot $G using 2:xtic(1) title columnheader(2) lc rgb '#9ecae1', \\
+     '' using 3 title columnheader(3) lc rgb '#3182bd', \\
+     '' using 4 title columnheader(4) lc rgb '#fdae6b', \\
+     '' using 5 title columnheader(5) lc rgb '#e6550d', \\
+     '' using 6 title columnheader(6) lc rgb '#c7e9c0', \\
+     '' using 7 title columnheader(7) lc rgb '#31a354'
+"""
+    gnuplot(script, out)
+
+
 def iperf_chart(path, out):
     with open(path) as f:
         data = json.load(f)
@@ -87,14 +116,17 @@ unset multiplot
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seal")
+    ap.add_argument("--gateway")
     ap.add_argument("--iperf")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
-    if not a.seal and not a.iperf:
-        sys.exit("plot.py: give --seal and/or --iperf")
+    if not a.seal and not a.iperf and not a.gateway:
+        sys.exit("plot.py: give --seal, --gateway and/or --iperf")
     os.makedirs(a.out, exist_ok=True)
     if a.seal:
         seal_chart(a.seal, os.path.join(a.out, "seal_open.png"))
+    if a.gateway:
+        gateway_chart(a.gateway, os.path.join(a.out, "gateway.png"))
     if a.iperf:
         iperf_chart(a.iperf, os.path.join(a.out, "iperf.png"))
 

@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "bpf/include/maglev.h"
@@ -46,6 +47,12 @@ class MaglevTable {
   // healthy backends) names positions in the full list. positions must cover every value.
   void renumber(std::span<const std::uint32_t> positions) {
     for (auto& slot : slots_) slot = positions[slot];
+  }
+  // A table given slot by slot (its size must be prime and non-zero: lookup takes hash % size).
+  static MaglevTable of_slots(std::vector<std::uint32_t> slots) {
+    MaglevTable t;
+    t.slots_ = std::move(slots);
+    return t;
   }
 
  private:

@@ -62,6 +62,27 @@ std::optional<ServiceError> check_group(const EndpointGroup& g, const std::strin
   return std::nullopt;
 }
 
+// A table given slot by slot: prime size, every slot one of the group's backends.
+std::optional<ServiceError> check_given_slots(const EndpointGroup& g, const std::string& path) {
+  if (g.maglev_slots.empty()) return std::nullopt;
+  auto field = path + ".maglev_slots";
+  if (g.backends.empty()) return ServiceError{field, "given for a group without backends"};
+  auto size = g.maglev_slots.size();
+  if (size > kMaxMaglevTableSize || !is_prime(static_cast<std::uint32_t>(size))) {
+    return ServiceError{field, std::to_string(size) + " slots is not a prime size up to 16777216"};
+  }
+  for (std::size_t i = 0; i < size; ++i) {
+    auto id = g.maglev_slots[i];
+    bool known = std::any_of(g.backends.begin(), g.backends.end(),
+                             [id](const Backend& b) { return b.id == id; });
+    if (!known) {
+      return ServiceError{field + "[" + std::to_string(i) + "]",
+                          std::to_string(id) + " is not a backend of the group"};
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<ServiceError> check_service(const Service& s, const std::string& path,
                                           std::unordered_set<std::uint32_t>& backend_ids) {
   if (s.name.empty()) return ServiceError{path + ".name", "is empty"};
@@ -88,7 +109,8 @@ std::optional<ServiceError> check_service(const Service& s, const std::string& p
       return ServiceError{here + ".id", std::to_string(g.id) + " is used by another group"};
     }
     if (auto e = check_backends(g, here, backend_ids)) return e;
-    largest_group = std::max(largest_group, g.backends.size());
+    if (auto e = check_given_slots(g, here)) return e;
+    if (g.maglev_slots.empty()) largest_group = std::max(largest_group, g.backends.size());
   }
   auto size_field = path + ".maglev_table_size";
   if (s.maglev_table_size > kMaxMaglevTableSize) {
@@ -128,6 +150,17 @@ Result<GroupState, ServiceError> compile_group(const EndpointGroup& g, std::uint
                                      [](const Backend& b) { return b.healthy; });
   state.serving = g.healthy && (g.backends.empty() || backend_healthy);
   if (g.backends.empty()) return state;
+  if (!g.maglev_slots.empty()) {  // checked by check_given_slots: every id is in g.backends
+    std::vector<std::uint32_t> positions;
+    positions.reserve(g.maglev_slots.size());
+    for (auto id : g.maglev_slots) {
+      auto b = std::find_if(g.backends.begin(), g.backends.end(),
+                            [id](const Backend& backend) { return backend.id == id; });
+      positions.push_back(static_cast<std::uint32_t>(b - g.backends.begin()));
+    }
+    state.maglev = MaglevTable::of_slots(std::move(positions));
+    return state;
+  }
   std::vector<std::uint32_t> index;  // member -> position in g.backends
   auto members = maglev_members(g, index);
   auto table = build_maglev(members, table_size);
@@ -162,14 +195,20 @@ Result<ServiceTable, ServiceError> ServiceTable::build(std::vector<Service> serv
     if (!names.insert(s.name).second) {
       return error(path + ".name", s.name + " names another service");
     }
-    auto& slices = table.by_vip_[VipKey{s.vip, s.protocol}];
-    for (const auto& other : slices) {
-      if (other.ports.first <= s.ports.last && s.ports.first <= other.ports.last) {
-        return error(path + ".ports",
-                     "overlaps services[" + std::to_string(other.service) + "] on the same VIP");
+    for (std::size_t v = 0; v <= s.extra_vips.size(); ++v) {
+      const auto& vip = v == 0 ? s.vip : s.extra_vips[v - 1];
+      auto field = v == 0 ? path + ".ports" : at(path, "extra_vips", v - 1);
+      auto& slices = table.by_vip_[VipKey{vip, s.protocol}];
+      for (const auto& other : slices) {
+        if (other.ports.first <= s.ports.last && s.ports.first <= other.ports.last) {
+          return error(field, other.service == i
+                                  ? vip.to_string() + " is listed twice"
+                                  : "overlaps services[" + std::to_string(other.service) +
+                                        "] on the same VIP");
+        }
       }
+      slices.push_back({s.ports, static_cast<std::uint32_t>(i)});
     }
-    slices.push_back({s.ports, static_cast<std::uint32_t>(i)});
   }
   for (auto& [key, slices] : table.by_vip_) {
     std::sort(slices.begin(), slices.end(),

@@ -47,11 +47,16 @@ struct EndpointGroup {
   std::uint32_t dial_percent = 100;  // 0-100: share of the group's weight that new flows get
   bool healthy = true;               // the region's own verdict (reported through the controller)
   std::vector<Backend> backends;
+  // Empty: build() makes the group's Maglev table. Otherwise the table itself, one backend id per
+  // slot (prime size, every id one of backends), as the XDP maglev map holds it: lets a test replay
+  // XDP fixtures through the same table, without the 100-slots-per-backend rule.
+  std::vector<std::uint32_t> maglev_slots;
 };
 
 struct Service {
   std::string name;
   IpAddress vip;
+  std::vector<IpAddress> extra_vips;  // more addresses of the same service (e.g. its IPv6 VIP)
   std::uint8_t protocol = 6;  // tcp (6) or udp (17)
   PortRange ports;
   Affinity affinity = Affinity::none;

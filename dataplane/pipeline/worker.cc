@@ -26,9 +26,13 @@ constexpr std::uint32_t kSealTag = 0x80000000u;  // handoff: seal on the lane sl
 constexpr wg::Nanos kTimerInterval = 500us;       // probes and handshake timers are polled this often
 constexpr wg::Nanos kDeviceTickInterval = 5ms;
 constexpr wg::Nanos kPublishInterval = 100ms;
+constexpr wg::Nanos kNeighborWait = 1s;
 constexpr unsigned kIdleBeforePause = 64;
 constexpr unsigned kIdleBeforeSleep = 1024;
+// Idle loops before the longer sleep: about 2 ms of short sleeps.
+constexpr unsigned kIdleBeforeDeepSleep = kIdleBeforeSleep + 40;
 constexpr unsigned kIdleSleepMicroseconds = 50;
+constexpr unsigned kDeepIdleSleepMicroseconds = 250;
 
 std::uint8_t* data_of(rte_mbuf* m) { return rte_pktmbuf_mtod(m, std::uint8_t*); }
 
@@ -97,10 +101,11 @@ int Worker::run() {
     if (work != 0) {
       idle = 0;
     } else if (++idle > kIdleBeforeSleep) {
-      // Idle: give the core away (three lab gateways share two cores); probes and timers run
-      // at least every kIdleSleepMicroseconds plus the scheduler's slack.
+      // Idle: give the core away (three lab gateways share two cores), longer once idle for a
+      // while; probes and timers run at least every sleep plus the scheduler's slack.
       rte_rcu_qsbr_thread_offline(shared_.rcu, index_);
-      ::usleep(kIdleSleepMicroseconds);
+      ::usleep(idle > kIdleBeforeDeepSleep ? kDeepIdleSleepMicroseconds : kIdleSleepMicroseconds);
+      idle = std::min(idle, kIdleBeforeDeepSleep + 1);
       rte_rcu_qsbr_thread_online(shared_.rcu, index_);
     } else if (idle > kIdleBeforePause) {
       rte_pause();
@@ -167,6 +172,7 @@ void Worker::reconfigure(const RouteState& state) {
     for (std::uint32_t lane = 0; lane < r.lanes; ++lane) {
       if (!owns(lane)) continue;
       bool up = r.no_probes ? true : r.probes->lane(static_cast<probe::LaneId>(lane)).is_up();
+      if (up) r.published_up |= probe::LaneUpBits{1} << lane;
       shared_.lanes.set_up(r.slot[lane], up);
     }
     next.push_back(std::move(r));
@@ -275,8 +281,15 @@ void Worker::from_inner(rte_mbuf* m) {
 void Worker::route_to_tunnel(rte_mbuf* m, std::uint32_t dst, bool relayed) {
   const routing::NextHopGroup* group = routes_->lookup(dst);
   if (group == nullptr) return drop(m, relayed ? counters_.relay_no_route : counters_.inner_no_route);
-  auto choice = group->select(flow_hash(data_of(m), m->data_len), up_);
-  if (!choice) return drop(m, relayed ? counters_.relay_all_lanes_down : counters_.inner_all_lanes_down);
+  std::uint32_t hash = flow_hash(data_of(m), m->data_len);
+  auto choice = group->select(hash, up_);
+  if (!choice) {
+    // No lane of the group is proven up (probes broken, or just started): fail open to the
+    // primary path rather than blackhole the region, and count it.
+    ++(relayed ? counters_.relay_all_lanes_down : counters_.inner_all_lanes_down);
+    choice = group->select(hash, routing::LaneUpMask::all_up());
+    if (!choice) return drop(m, counters_.inner_no_route);
+  }
   if (relayed && choice->role == routing::HopRole::backup && choice->backup_kind == routing::BackupKind::relay) {
     // Loop-free by construction: a relayed packet takes only direct paths, never a second relay.
     return drop(m, counters_.relay_refused_loop);
@@ -425,7 +438,10 @@ void Worker::to_inner(rte_mbuf* m, std::uint32_t dst) {
   const MacAddress* mac = neighbors_->inner.find(dst);
   if (mac == nullptr) {
     neighbor_miss(PortSide::inner, dst);
-    return drop(m, counters_.inner_no_neighbor);
+    if (awaiting_count_ == awaiting_.size()) return drop(m, counters_.inner_no_neighbor);
+    awaiting_[awaiting_count_++] = AwaitingNeighbor{m, dst, clock_.now() + kNeighborWait};
+    ++counters_.inner_awaiting_neighbor;
+    return;
   }
   std::uint8_t* frame = data_of(m) - kEthernetHeader;
   if (!set_data(m, frame, m->data_len + kEthernetHeader)) return drop(m, counters_.outer_bad_frame);
@@ -433,6 +449,26 @@ void Worker::to_inner(rte_mbuf* m, std::uint32_t dst) {
   inner_tx_[inner_tx_count_++] = m;
   ++counters_.inner_tx;
   if (inner_tx_count_ == kBurst) flush();
+}
+
+void Worker::retry_awaiting(wg::Nanos now) {
+  std::size_t kept = 0;
+  std::size_t count = awaiting_count_;
+  awaiting_count_ = 0;  // to_inner() may queue again while this runs; kept entries go first
+  std::array<AwaitingNeighbor, 64> still;
+  for (std::size_t i = 0; i < count; ++i) {
+    AwaitingNeighbor& a = awaiting_[i];
+    if (neighbors_->inner.find(a.dst) != nullptr) {
+      to_inner(a.m, a.dst);
+    } else if (now >= a.deadline) {
+      drop(a.m, counters_.inner_no_neighbor);
+    } else {
+      still[kept++] = a;
+    }
+  }
+  for (std::size_t i = 0; i < awaiting_count_ && kept < still.size(); ++i) still[kept++] = awaiting_[i];
+  std::copy_n(still.begin(), kept, awaiting_.begin());
+  awaiting_count_ = kept;
 }
 
 void Worker::handoff(rte_mbuf* m, unsigned worker, std::uint32_t tag) {
@@ -473,6 +509,7 @@ void Worker::run_timers() {
   wg::Nanos now = clock_.now();
   if (now < next_timers_) return;
   next_timers_ = now + kTimerInterval;
+  if (awaiting_count_ != 0) retry_awaiting(now);
   if (now >= next_device_tick_) {
     next_device_tick_ = now + kDeviceTickInterval;
     for (std::uint32_t lane = 0; lane < shared_.lanes_per_peer; ++lane) {
@@ -485,7 +522,6 @@ void Worker::run_timers() {
   std::array<probe::OutgoingProbe, probe::kMaxLanesPerPeer> due;
   for (PeerRuntime& peer : peers_) {
     if (!peer.probes) continue;
-    probe::LaneUpBits before = peer.probes->up_lanes();
     std::size_t n = peer.probes->tick(now, due);
     for (std::size_t i = 0; i < n; ++i) {
       rte_mbuf* m = rte_pktmbuf_alloc(shared_.pool);
@@ -504,8 +540,11 @@ void Worker::run_timers() {
       ++counters_.probes_sent;
       seal_on_lane(m, peer, due[i].lane);
     }
+    // Echoes change lane states between timer runs too: compare with what was last published.
+    probe::LaneUpBits before = peer.published_up;
     probe::LaneUpBits after = peer.probes->up_lanes();
     if (after != before) {
+      peer.published_up = after;
       for (std::uint32_t lane = 0; lane < peer.lanes; ++lane) {
         bool was = (before >> lane) & 1u, is = (after >> lane) & 1u;
         if (was == is) continue;

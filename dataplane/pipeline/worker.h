@@ -40,6 +40,7 @@ class Worker {
     std::unique_ptr<probe::PeerProbes> probes;  // none for plain WireGuard peers
     IpAddress tunnel_address;
     bool no_probes = false;
+    probe::LaneUpBits published_up = 0;  // as last written to the shared lane mask
   };
 
   bool owns(std::uint32_t lane) const { return lane_owner(lane, shared_.workers) == index_; }
@@ -89,6 +90,17 @@ class Worker {
   std::array<rte_mbuf*, kBurst> inner_tx_{};
   std::size_t outer_tx_count_ = 0;
   std::size_t inner_tx_count_ = 0;
+  // Packets for region-side hosts whose Ethernet address the kernel is still resolving (as a
+  // router's ARP queue): retried on every timer run, dropped after kNeighborWait.
+  struct AwaitingNeighbor {
+    rte_mbuf* m = nullptr;
+    std::uint32_t dst = 0;
+    wg::Nanos deadline{0};
+  };
+  std::array<AwaitingNeighbor, 64> awaiting_{};
+  std::size_t awaiting_count_ = 0;
+  void retry_awaiting(wg::Nanos now);
+
   PipelineCounters counters_;
   wg::Nanos next_timers_{0};
   wg::Nanos next_device_tick_{0};

@@ -24,11 +24,11 @@ Service web(int backends, std::uint32_t local_weight = 128, std::uint32_t remote
   s.protocol = 6;
   s.ports = PortRange::single(443);
   s.maglev_table_size = 1009;
-  EndpointGroup local{1, "r1", local_weight, 100, true, {}};
+  EndpointGroup local{1, "r1", local_weight, 100, true, {}, {}};
   for (int i = 0; i < backends; ++i) {
     local.backends.push_back({static_cast<std::uint32_t>(100 + i), ip("10.200.1." + std::to_string(i + 1)), 1, true});
   }
-  EndpointGroup remote{2, "r2", remote_weight, 100, true, {}};
+  EndpointGroup remote{2, "r2", remote_weight, 100, true, {}, {}};
   s.groups = {local, remote};
   return s;
 }
