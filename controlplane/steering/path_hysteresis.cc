@@ -46,18 +46,28 @@ PathDecision next_decision(const PathDecision& current, std::span<const Candidat
   if (auto moved = forced_move(current, candidates)) return *moved;
   const CandidatePath* in_use = find(candidates, current.via);
   const CandidatePath* best = best_up(candidates);
-  if (in_use->measurement.state == PathState::unknown || !best || best == in_use ||
-      !clearly_better(in_use->measurement.rtt, best->measurement.rtt, hysteresis)) {
-    return settled_on(current.via);
+  if (in_use->measurement.state == PathState::unknown) return settled_on(current.via);
+  const CandidatePath* challenger = nullptr;
+  if (best && best != in_use && clearly_better(in_use->measurement.rtt, best->measurement.rtt, hysteresis)) {
+    challenger = best;
+  } else if (const CandidatePath* direct = find(candidates, std::string());
+             !current.via.empty() && direct && direct->measurement.state == PathState::up &&
+             in_use->measurement.state == PathState::up &&
+             !clearly_better(direct->measurement.rtt, in_use->measurement.rtt, hysteresis)) {
+    // A relay keeps its place only while it is clearly better than the direct path (it was
+    // perhaps chosen while direct was down): otherwise direct challenges it, with the same
+    // sustained count, so flapping input never moves the route either way.
+    challenger = direct;
   }
+  if (!challenger) return settled_on(current.via);
   PathDecision next = current;
-  if (next.sustained > 0 && next.challenger == best->via) {
+  if (next.sustained > 0 && next.challenger == challenger->via) {
     ++next.sustained;
   } else {
-    next.challenger = best->via;
+    next.challenger = challenger->via;
     next.sustained = 1;
   }
-  if (next.sustained >= hysteresis.sustained_reports) return settled_on(best->via);
+  if (next.sustained >= hysteresis.sustained_reports) return settled_on(challenger->via);
   return next;
 }
 

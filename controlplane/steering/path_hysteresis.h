@@ -34,6 +34,8 @@ struct PathDecision {
 //    min_improvement AND by min_improvement_fraction of the current RTT. The same challenger
 //    doing so in sustained_reports consecutive steps takes over; any step in which it does not
 //    (or another path is best) restarts the count, so flapping input never moves the route.
+// 4. A relay in use that is not clearly better than an up direct path is challenged by direct
+//    the same way (relays are chosen while direct is down, and must keep earning their place).
 // Rule 1 alone, for routes whose own gateway did not report: the move a dead or unfit path in
 // use forces, or nullopt when it is still fit (up or unknown) and the route keeps its count.
 std::optional<PathDecision> forced_move(const PathDecision& current, std::span<const CandidatePath> candidates);

@@ -11,12 +11,16 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <mutex>
 #include <stdexcept>
 
 #include "dataplane/agent/control_socket.h"
+#include "dataplane/agent/controller_session.h"
 #include "dataplane/agent/kernel_routes.h"
 #include "dataplane/agent/metrics_server.h"
 #include "dataplane/agent/snapshot_loader.h"
+#include "dataplane/agent/snapshot_store.h"
 #include "dataplane/dpdk/eal.h"
 #include "dataplane/dpdk/port.h"
 #include "dataplane/gateway/neighbor_resolver.h"
@@ -78,20 +82,70 @@ int serve(const agent::GatewayOptions& configured) {
   } else {
     outer_address = interface_ipv4(*outer_interface);
   }
-  if (!options.snapshot_file) throw std::runtime_error("--snapshot is required until the controller session lands");
-  auto snapshot = load_checked(options);
+  std::error_code made;
+  std::filesystem::create_directories(options.state_dir, made);
+  if (made) throw std::runtime_error("--state-dir: cannot create " + options.state_dir.string() + ": " + made.message());
+  std::filesystem::permissions(options.state_dir, std::filesystem::perms::owner_all, made);
+  // Static stability: the last snapshot the controller pushed (persisted, signature checked
+  // again), else the configured file; with neither the gateway waits for the controller.
+  std::shared_ptr<const agent::AppliedSnapshot> snapshot;
+  std::optional<v1::SignedSnapshot> last_good;
+  if (options.controller) {
+    auto stored = agent::load_stored_snapshot(options.state_dir, options.controller->public_key, options.gateway_id,
+                                              options.probe);
+    if (stored) {
+      snapshot = stored->applied;
+      last_good = stored->signed_snapshot;
+      log("starting from the persisted snapshot v" + std::to_string(snapshot->version()));
+    } else {
+      log("no usable persisted snapshot (" + stored.error().to_string() + ")");
+    }
+  }
+  if (!snapshot && options.snapshot_file) snapshot = load_checked(options);
 
   dpdk::Eal eal(dpdk::eal_arguments(options));
   pipeline::GatewayRuntime runtime(options, outer_address);
-  runtime.publish(snapshot);
   XdpPrestage xdp(options, outer_address);
-  xdp.apply(*snapshot);
+  std::mutex publishing;  // the agent loop (SIGHUP) and the controller session both publish
+  auto publish = [&](std::shared_ptr<const agent::AppliedSnapshot> next) {
+    std::lock_guard lock(publishing);
+    runtime.publish(next);
+    xdp.apply(*next);
+  };
+  if (snapshot) publish(snapshot);
   NeighborResolver resolver(outer_interface ? agent::interface_index(*outer_interface) : 0,
                             inner_interface ? agent::interface_index(*inner_interface) : 0);
   runtime.publish(resolver.build(snapshot.get(), false));
   runtime.start();
-  log("forwarding with snapshot v" + std::to_string(snapshot->version()) + ", " +
-      std::to_string(snapshot->peers().size()) + " peers, " + std::to_string(options.queues) + " worker(s)");
+  if (snapshot) {
+    log("forwarding with snapshot v" + std::to_string(snapshot->version()) + ", " +
+        std::to_string(snapshot->peers().size()) + " peers, " + std::to_string(options.queues) + " worker(s)");
+  } else {
+    log("forwarding nothing until the controller sends a snapshot");
+  }
+
+  std::unique_ptr<agent::ControllerSession> session;
+  if (options.controller) {
+    agent::ControllerSessionConfig config;
+    config.gateway_id = options.gateway_id;
+    config.controller = *options.controller;
+    config.state_dir = options.state_dir;
+    config.probe_fallback = options.probe;
+    session = std::make_unique<agent::ControllerSession>(
+        config,
+        [&](std::shared_ptr<const agent::AppliedSnapshot> next) -> std::optional<std::string> {
+          try {
+            publish(next);
+          } catch (const std::exception& e) {
+            return std::string("data plane refused it: ") + e.what();
+          }
+          log("applied snapshot v" + std::to_string(next->version()) + " from the controller");
+          return std::nullopt;
+        },
+        [&runtime](v1::Report& report) { runtime.fill_report(report); }, last_good);
+    session->start();
+    log("controller session to " + options.controller->address);
+  }
 
   wg::UapiServer uapi(
       options.wg_interface,
@@ -103,8 +157,16 @@ int serve(const agent::GatewayOptions& configured) {
   agent::MetricsServer metrics(options.metrics_address, [&runtime, &xdp] { return runtime.metrics_text() + xdp.metrics_text(); },
                                options.metrics_public);
   metrics.start();
-  agent::ControlSocket control(options.control_socket, [&runtime](std::string_view command) -> std::string {
-    if (command == "status") return runtime.status_text();
+  auto session_text = [&session]() -> std::string {
+    if (!session) return "controller: none (static snapshot)\n";
+    auto st = session->status();
+    return std::string("controller: ") + (st.connected ? "connected" : "not connected") + ", applied v" +
+           std::to_string(st.applied_version) + ", " + std::to_string(st.acks) + " acks, " +
+           std::to_string(st.nacks) + " nacks" + (st.last_nack.empty() ? "" : " (last: " + st.last_nack + ")") +
+           ", " + std::to_string(st.reports) + " reports\n";
+  };
+  agent::ControlSocket control(options.control_socket, [&runtime, &session_text](std::string_view command) -> std::string {
+    if (command == "status") return runtime.status_text() + session_text();
     if (command == "routes") return runtime.routes_text();
     if (command == "metrics") return runtime.metrics_text();
     return {};
@@ -124,13 +186,16 @@ int serve(const agent::GatewayOptions& configured) {
       if (p.revents & POLLOUT) uapi.on_writable(p.fd);
     }
     if (g_reload.exchange(false)) {
-      try {
-        snapshot = load_checked(options);
-        runtime.publish(snapshot);
-        xdp.apply(*snapshot);
-        log("reloaded snapshot v" + std::to_string(snapshot->version()));
-      } catch (const std::exception& e) {
-        log(std::string("reload refused, keeping v") + std::to_string(snapshot->version()) + ": " + e.what());
+      if (!options.snapshot_file) {
+        log("SIGHUP: no --snapshot file to reload");
+      } else {
+        try {
+          auto next = load_checked(options);
+          publish(next);
+          log("reloaded snapshot v" + std::to_string(next->version()));
+        } catch (const std::exception& e) {
+          log(std::string("reload refused, keeping the running snapshot: ") + e.what());
+        }
       }
     }
     auto misses = runtime.take_neighbor_misses();
@@ -153,6 +218,7 @@ int serve(const agent::GatewayOptions& configured) {
     }
   }
   log("stopping");
+  if (session) session->stop();
   control.stop();
   metrics.stop();
   runtime.stop();

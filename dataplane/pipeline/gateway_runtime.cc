@@ -233,6 +233,29 @@ std::string GatewayRuntime::routes_text() const {
   return out.str();
 }
 
+void GatewayRuntime::fill_report(v1::Report& report) const {
+  auto s = snapshot();
+  if (s) {
+    for (const auto& peer : s->peers()) {
+      for (const auto& lane : peer.lanes) {
+        const LaneStatus& st = shared_.lanes.status(lane.slot);
+        auto* r = report.add_lanes();
+        r->set_peer(peer.id);
+        r->set_lane(lane.id);
+        r->set_up(shared_.lanes.is_up(lane.slot));
+        auto ewma = st.rtt_ewma_ns.load(std::memory_order_relaxed);
+        auto min = st.rtt_min_ns.load(std::memory_order_relaxed);
+        r->set_rtt_ewma_ns(ewma < 0 ? 0 : static_cast<std::uint64_t>(ewma));
+        r->set_rtt_min_ns(min < 0 ? 0 : static_cast<std::uint64_t>(min));
+        r->set_loss(static_cast<double>(st.loss_ppm.load(std::memory_order_relaxed)) / 1e6);
+      }
+    }
+  }
+  auto& counters = *report.mutable_counters();
+  pipeline_counters().for_each([&](const char* name, std::uint64_t v) { counters[std::string("pipeline_") + name] = v; });
+  tunnel_counters().for_each([&](const char* name, std::uint64_t v) { counters[std::string("tunnel_") + name] = v; });
+}
+
 std::string GatewayRuntime::metrics_text() const {
   agent::MetricsText m;
   auto s = snapshot();

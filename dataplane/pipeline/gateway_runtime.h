@@ -11,6 +11,7 @@
 #include "dataplane/agent/gateway_options.h"
 #include "dataplane/pipeline/gateway_shared.h"
 #include "dataplane/wireguard/uapi.h"
+#include "controlplane/proto/anymesh.pb.h"
 
 namespace anymesh::pipeline {
 
@@ -45,6 +46,8 @@ class GatewayRuntime {
   std::string status_text() const;
   std::string routes_text() const;
   std::string metrics_text() const;
+  // Per lane RTT, loss and state, and the summed counters, for the controller.
+  void fill_report(v1::Report& report) const;
 
  private:
   GatewayShared shared_;

@@ -15,7 +15,7 @@ namespace anymesh::pipeline {
   X(outer_rx) X(outer_not_tunnel) X(outer_bad_frame) X(outer_multi_segment) X(outer_messages)     \
   X(outer_delivered) X(outer_relayed) X(relay_refused_loop) X(relay_ttl_expired)                  \
   X(relay_no_route) X(relay_all_lanes_down) X(inner_tx) X(outer_tx) X(tx_ring_full)               \
-  X(no_mbuf) X(inner_awaiting_neighbor) X(inner_no_neighbor) X(outer_no_neighbor) X(to_self_not_probe) X(handoff_out)        \
+  X(no_mbuf) X(awaiting_neighbor) X(inner_no_neighbor) X(outer_no_neighbor) X(to_self_not_probe) X(handoff_out)        \
   X(handoff_in) X(handoff_ring_full) X(probes_sent) X(probe_echoes) X(probe_requests_answered)    \
   X(probe_refused) X(lane_went_down) X(lane_went_up) X(seal_not_sent)
 

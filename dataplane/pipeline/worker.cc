@@ -352,23 +352,41 @@ void Worker::to_outer(rte_mbuf* m, const std::uint8_t* payload, std::size_t leng
   if (!to.address.is_v4()) return drop(m, counters_.outer_no_neighbor);  // IPv6 outer: not built yet
   std::uint32_t dst = load_be32(to.address.bytes.data());
   const MacAddress* mac = neighbors_->outer.find(dst);
-  if (mac == nullptr) {
-    neighbor_miss(PortSide::outer, dst);
-    return drop(m, counters_.outer_no_neighbor);
-  }
   auto* frame = const_cast<std::uint8_t*>(payload) - kOuterHeaders;
   if (!set_data(m, frame, length + kOuterHeaders)) return drop(m, counters_.outer_bad_frame);
   OuterAddressing a;
   a.src_mac = shared_.outer.mac;
-  a.dst_mac = *mac;
+  if (mac != nullptr) a.dst_mac = *mac;
   a.src = shared_.outer_address;
   a.dst = dst;
   a.src_port = src_port;
   a.dst_port = to.port;
   write_outer_headers(frame, a, length);
-  outer_tx_[outer_tx_count_++] = m;
-  ++counters_.outer_tx;
-  if (outer_tx_count_ == kBurst) flush();
+  if (mac == nullptr) return await_neighbor(m, PortSide::outer, dst);
+  transmit(m, PortSide::outer);
+}
+
+void Worker::transmit(rte_mbuf* m, PortSide side) {
+  if (side == PortSide::outer) {
+    outer_tx_[outer_tx_count_++] = m;
+    ++counters_.outer_tx;
+    if (outer_tx_count_ == kBurst) flush();
+  } else {
+    inner_tx_[inner_tx_count_++] = m;
+    ++counters_.inner_tx;
+    if (inner_tx_count_ == kBurst) flush();
+  }
+}
+
+// The frame is complete but for its destination MAC: it waits (as a router's ARP queue) while
+// the agent has the kernel resolve the next hop, and is dropped after kNeighborWait.
+void Worker::await_neighbor(rte_mbuf* m, PortSide side, std::uint32_t dst) {
+  neighbor_miss(side, dst);
+  if (awaiting_count_ == awaiting_.size()) {
+    return drop(m, side == PortSide::outer ? counters_.outer_no_neighbor : counters_.inner_no_neighbor);
+  }
+  awaiting_[awaiting_count_++] = AwaitingNeighbor{m, dst, clock_.now() + kNeighborWait, side};
+  ++counters_.awaiting_neighbor;
 }
 
 void Worker::from_outer(rte_mbuf* m) {
@@ -436,37 +454,30 @@ void Worker::on_probe(rte_mbuf* m, PeerRuntime* peer, std::uint32_t lane) {
 
 void Worker::to_inner(rte_mbuf* m, std::uint32_t dst) {
   const MacAddress* mac = neighbors_->inner.find(dst);
-  if (mac == nullptr) {
-    neighbor_miss(PortSide::inner, dst);
-    if (awaiting_count_ == awaiting_.size()) return drop(m, counters_.inner_no_neighbor);
-    awaiting_[awaiting_count_++] = AwaitingNeighbor{m, dst, clock_.now() + kNeighborWait};
-    ++counters_.inner_awaiting_neighbor;
-    return;
-  }
   std::uint8_t* frame = data_of(m) - kEthernetHeader;
   if (!set_data(m, frame, m->data_len + kEthernetHeader)) return drop(m, counters_.outer_bad_frame);
-  write_ethernet(frame, *mac, shared_.inner.mac, kEtherTypeIpv4);
-  inner_tx_[inner_tx_count_++] = m;
-  ++counters_.inner_tx;
-  if (inner_tx_count_ == kBurst) flush();
+  write_ethernet(frame, mac != nullptr ? *mac : MacAddress{}, shared_.inner.mac, kEtherTypeIpv4);
+  if (mac == nullptr) return await_neighbor(m, PortSide::inner, dst);
+  transmit(m, PortSide::inner);
 }
 
 void Worker::retry_awaiting(wg::Nanos now) {
   std::size_t kept = 0;
   std::size_t count = awaiting_count_;
-  awaiting_count_ = 0;  // to_inner() may queue again while this runs; kept entries go first
+  awaiting_count_ = 0;
   std::array<AwaitingNeighbor, 64> still;
   for (std::size_t i = 0; i < count; ++i) {
     AwaitingNeighbor& a = awaiting_[i];
-    if (neighbors_->inner.find(a.dst) != nullptr) {
-      to_inner(a.m, a.dst);
+    const NeighborTable& table = a.side == PortSide::outer ? neighbors_->outer : neighbors_->inner;
+    if (const MacAddress* mac = table.find(a.dst)) {
+      std::memcpy(data_of(a.m), mac->data(), mac->size());
+      transmit(a.m, a.side);
     } else if (now >= a.deadline) {
-      drop(a.m, counters_.inner_no_neighbor);
+      drop(a.m, a.side == PortSide::outer ? counters_.outer_no_neighbor : counters_.inner_no_neighbor);
     } else {
       still[kept++] = a;
     }
   }
-  for (std::size_t i = 0; i < awaiting_count_ && kept < still.size(); ++i) still[kept++] = awaiting_[i];
   std::copy_n(still.begin(), kept, awaiting_.begin());
   awaiting_count_ = kept;
 }

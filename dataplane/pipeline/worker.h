@@ -90,13 +90,16 @@ class Worker {
   std::array<rte_mbuf*, kBurst> inner_tx_{};
   std::size_t outer_tx_count_ = 0;
   std::size_t inner_tx_count_ = 0;
-  // Packets for region-side hosts whose Ethernet address the kernel is still resolving (as a
-  // router's ARP queue): retried on every timer run, dropped after kNeighborWait.
+  // Frames whose next hop's Ethernet address the kernel is still resolving (as a router's ARP
+  // queue): retried on every timer run, dropped after kNeighborWait.
   struct AwaitingNeighbor {
     rte_mbuf* m = nullptr;
     std::uint32_t dst = 0;
     wg::Nanos deadline{0};
+    PortSide side = PortSide::inner;
   };
+  void await_neighbor(rte_mbuf* m, PortSide side, std::uint32_t dst);
+  void transmit(rte_mbuf* m, PortSide side);
   std::array<AwaitingNeighbor, 64> awaiting_{};
   std::size_t awaiting_count_ = 0;
   void retry_awaiting(wg::Nanos now);

@@ -131,4 +131,29 @@ TEST_CASE("equal RTTs prefer the earlier candidate: direct, then relays by name"
 }
 
 }  // namespace
+
+TEST_CASE("a relay chosen while direct was down returns to direct once it is not clearly better") {
+  // Direct dead at start: the relay is taken at once.
+  PathDecision d = next_decision({}, paths(kDown, up(12ms)), kPolicy);
+  REQUIRE(d.via == "r3");
+  // Direct comes up at 14 ms: the relay (12 ms) is not clearly better, direct wins after N reports.
+  auto trail = run(d, {paths(up(14ms), up(12ms)), paths(up(14ms), up(12ms)), paths(up(14ms), up(12ms))});
+  CHECK(trail[0].via == "r3");
+  CHECK(trail[1].via == "r3");
+  CHECK(trail[2].via == "");
+}
+
+TEST_CASE("a relay clearly better than an up direct path stays") {
+  PathDecision d{"r3", {}, 0};
+  for (int i = 0; i < 20; ++i) d = next_decision(d, paths(up(60ms), up(10ms)), kPolicy);
+  CHECK(d.via == "r3");
+}
+
+TEST_CASE("a relay that is sometimes clearly better and sometimes not does not flap back and forth") {
+  PathDecision d{"r3", {}, 0};
+  for (int i = 0; i < 20; ++i) {
+    d = next_decision(d, i % 2 ? paths(up(60ms), up(10ms)) : paths(up(14ms), up(12ms)), kPolicy);
+    CHECK(d.via == "r3");
+  }
+}
 }  // namespace anymesh::steering
