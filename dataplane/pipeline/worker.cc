@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "bpf/include/flow_hash.h"
 #include "dataplane/packet/bytes.h"
 #include "dataplane/packet/ipv4.h"
 #include "dataplane/probe/probe_constants.h"
@@ -62,13 +63,7 @@ std::uint32_t flow_hash(const std::uint8_t* ip, std::size_t len) {
   if ((protocol == 6 || protocol == 17) && first_fragment && len >= ihl + 4) {
     h ^= load_be32(ip + ihl) + 0x165667b1u + (h << 6) + (h >> 2);
   }
-  h ^= protocol;
-  h ^= h >> 16;
-  h *= 0x85ebca6bu;
-  h ^= h >> 13;
-  h *= 0xc2b2ae35u;
-  h ^= h >> 16;
-  return h;
+  return am_fmix32(h ^ protocol);  // MurmurHash3's finaliser, shared with the BPF side
 }
 
 }  // namespace
