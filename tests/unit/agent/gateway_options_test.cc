@@ -89,6 +89,19 @@ TEST_CASE("every option is read from the config file, and flags win over it") {
   CHECK(o.probe.timeout == std::chrono::milliseconds(15));
 }
 
+TEST_CASE("the data-plane options are read: outer address, wg interface, control socket, extra EAL arguments") {
+  Setup setup;
+  auto parsed = setup.parse("outer-address = 198.51.100.11\nwg-interface = amgw1\ncontrol-socket = /run/x/gw.sock\n"
+                            "dpdk-args = --no-huge  -m 256\n");
+  INFO(message_of(parsed));
+  REQUIRE(parsed);
+  const GatewayOptions& o = parsed->options;
+  CHECK(o.outer_address == IpAddress::parse("198.51.100.11"));
+  CHECK(o.wg_interface == "amgw1");
+  CHECK(o.control_socket == "/run/x/gw.sock");
+  CHECK(o.dpdk_args == std::vector<std::string>{"--no-huge", "-m", "256"});
+}
+
 TEST_CASE("asking for help needs neither a config file nor any other option") {
   auto parsed = parse_gateway_options({"--help", "--config", "/nonexistent/gateway.conf"});
   REQUIRE(parsed);
@@ -144,6 +157,10 @@ TEST_CASE("each bad value gives one message naming its option") {
       {"probe-recover-threshold", "1001", "between 1 and 1000"},
       {"probe-timeout-ms", "640", "not below 64 probe intervals"},
       {"probe-timeout-ms", "-5", "between 1 and 60000"},
+      {"outer-address", "fd00::1", "not an IPv4 address"},
+      {"outer-address", "198.51.100", "not an IPv4 address"},
+      {"wg-interface", "a-name-longer-than-15", "at most 15 characters"},
+      {"wg-interface", "a/b", "no '/'"},
   };
   for (const auto& c : cases) {
     SECTION(c.option + " = '" + c.value + "'") {
