@@ -28,10 +28,9 @@ constexpr wg::Nanos kTimerInterval = 500us;       // probes and handshake timers
 constexpr wg::Nanos kDeviceTickInterval = 5ms;
 constexpr wg::Nanos kPublishInterval = 100ms;
 constexpr wg::Nanos kNeighborWait = 1s;
-constexpr unsigned kIdleBeforePause = 64;
-constexpr unsigned kIdleBeforeSleep = 1024;
-// Idle loops before the longer sleep: about 2 ms of short sleeps.
-constexpr unsigned kIdleBeforeDeepSleep = kIdleBeforeSleep + 40;
+constexpr wg::Nanos kFirstProbeDelayForHigherId = 500ms;
+constexpr std::uint64_t kSpinAfterWorkMicroseconds = 300;
+constexpr std::uint64_t kDeepSleepAfterMicroseconds = 2000;
 constexpr unsigned kIdleSleepMicroseconds = 50;
 constexpr unsigned kDeepIdleSleepMicroseconds = 250;
 
@@ -78,7 +77,9 @@ Worker::~Worker() = default;
 int Worker::run() {
   rte_rcu_qsbr_thread_register(shared_.rcu, index_);
   rte_rcu_qsbr_thread_online(shared_.rcu, index_);
-  unsigned idle = 0;
+  const std::uint64_t spin_cycles = rte_get_tsc_hz() / 1'000'000 * kSpinAfterWorkMicroseconds;
+  const std::uint64_t deep_cycles = rte_get_tsc_hz() / 1'000'000 * kDeepSleepAfterMicroseconds;
+  std::uint64_t last_work = rte_rdtsc();
   while (!shared_.stop.load(std::memory_order_relaxed)) {
     refresh();
     std::size_t work = 0;
@@ -87,22 +88,25 @@ int Worker::run() {
       work += poll_handoff();
       work += poll_inner();
       work += poll_outer();
+      flush_seals();
       run_timers();
+      flush_seals();
       flush();
     }
     shared_.loops[index_].store(shared_.loops[index_].load(std::memory_order_relaxed) + 1,
                                 std::memory_order_relaxed);
     rte_rcu_qsbr_quiescent(shared_.rcu, index_);
+    std::uint64_t now = rte_rdtsc();
     if (work != 0) {
-      idle = 0;
-    } else if (++idle > kIdleBeforeSleep) {
-      // Idle: give the core away (three lab gateways share two cores), longer once idle for a
-      // while; probes and timers run at least every sleep plus the scheduler's slack.
+      last_work = now;
+    } else if (now - last_work > spin_cycles) {
+      // Idle for a while: give the core away (three lab gateways share two cores), longer once
+      // idle for long; probes and timers run at least every sleep plus the scheduler's slack.
+      // Right after traffic the worker keeps spinning, so a flow's next packet finds it awake.
       rte_rcu_qsbr_thread_offline(shared_.rcu, index_);
-      ::usleep(idle > kIdleBeforeDeepSleep ? kDeepIdleSleepMicroseconds : kIdleSleepMicroseconds);
-      idle = std::min(idle, kIdleBeforeDeepSleep + 1);
+      ::usleep(now - last_work > deep_cycles ? kDeepIdleSleepMicroseconds : kIdleSleepMicroseconds);
       rte_rcu_qsbr_thread_online(shared_.rcu, index_);
-    } else if (idle > kIdleBeforePause) {
+    } else {
       rte_pause();
     }
   }
@@ -157,7 +161,11 @@ void Worker::reconfigure(const RouteState& state) {
       health.timeout = probe_settings.timeout;
       health.misses_to_down = probe_settings.miss_threshold;
       health.goods_to_up = probe_settings.recover_threshold;
-      r.probes = std::make_unique<probe::PeerProbes>(sender, health, clock_.now());
+      // Both ends of a new pair would initiate their first handshake at once, each then drops
+      // the other's response (a peer holds one handshake) and they retry only after
+      // REKEY_TIMEOUT. The gateway with the higher id lets the lower one go first.
+      wg::Nanos start = clock_.now() + (s.self().id > p.id ? kFirstProbeDelayForHigherId : wg::Nanos{0});
+      r.probes = std::make_unique<probe::PeerProbes>(sender, health, start);
       probe::LaneUpBits owned = 0;
       for (std::uint32_t lane = 0; lane < r.lanes; ++lane) {
         if (owns(lane)) owned |= probe::LaneUpBits{1} << lane;
@@ -306,26 +314,49 @@ void Worker::seal_on_slot(rte_mbuf* m, routing::LaneSlot slot) {
 
 // m holds one IP packet (data at its first byte); the sealed message is written in place and
 // framed in the same mbuf.
+// Queued: flush_seals() seals runs of packets for the same session with one call (one clock
+// read, one key-freshness check per run).
 void Worker::seal_on_lane(rte_mbuf* m, PeerRuntime& peer, std::uint32_t lane) {
   wg::Peer* session = peer.lane_peer[lane];
   if (session == nullptr || !devices_[lane]) return drop(m, counters_.inner_no_route);
-  wg::Packet packet{data_of(m), m->data_len};
-  outbox_.clear();
-  devices_[lane]->send_to(*session, {&packet, 1}, outbox_);
-  send_outbox(static_cast<std::uint16_t>(shared_.listen_port + lane), m);
+  if (seal_count_ == seals_.size()) flush_seals();
+  seals_[seal_count_++] = PendingSeal{m, session, lane};
 }
 
-// Sends everything the device put in the outbox. A transmit inside in_place is framed in that
-// mbuf; the rest (handshakes, keepalives, staged packets) are copied into new ones. in_place is
-// freed when nothing used it (the device staged or refused its packet).
-void Worker::send_outbox(std::uint16_t src_port, rte_mbuf* in_place) {
-  bool used = false;
-  for (const wg::Transmit& t : outbox_.transmits()) {
-    if (in_place != nullptr && !used && inside(in_place, t.data)) {
-      used = true;
-      to_outer(in_place, t.data, t.len, t.to, src_port);
-      continue;
+void Worker::flush_seals() {
+  std::array<wg::Packet, kMaxPendingSeals> packets;
+  std::array<rte_mbuf*, kMaxPendingSeals> mbufs;
+  for (std::size_t i = 0; i < seal_count_;) {
+    const PendingSeal& first = seals_[i];
+    std::size_t n = 0;
+    for (; i < seal_count_ && seals_[i].session == first.session && seals_[i].lane == first.lane; ++i, ++n) {
+      mbufs[n] = seals_[i].m;
+      packets[n] = wg::Packet{data_of(mbufs[n]), mbufs[n]->data_len};
     }
+    outbox_.clear();
+    devices_[first.lane]->send_to(*first.session, {packets.data(), n}, outbox_);
+    send_outbox(static_cast<std::uint16_t>(shared_.listen_port + first.lane), {mbufs.data(), n});
+  }
+  seal_count_ = 0;
+}
+
+// Sends everything the device put in the outbox. A transmit inside one of in_place (sealed in
+// place, in their order) is framed in that mbuf; the rest (handshakes, keepalives, staged packets)
+// are copied into new ones. An mbuf nothing used is freed (the device staged or refused it).
+void Worker::send_outbox(std::uint16_t src_port, std::span<rte_mbuf* const> in_place) {
+  std::array<bool, kMaxPendingSeals> used{};
+  std::size_t next = 0;
+  for (const wg::Transmit& t : outbox_.transmits()) {
+    bool framed = false;
+    for (std::size_t k = next; k < in_place.size(); ++k) {
+      if (!inside(in_place[k], t.data)) continue;
+      used[k] = true;
+      next = k + 1;
+      to_outer(in_place[k], t.data, t.len, t.to, src_port);
+      framed = true;
+      break;
+    }
+    if (framed) continue;
     rte_mbuf* copy = rte_pktmbuf_alloc(shared_.pool);
     if (copy == nullptr) {
       ++counters_.no_mbuf;
@@ -336,9 +367,8 @@ void Worker::send_outbox(std::uint16_t src_port, rte_mbuf* in_place) {
     to_outer(copy, payload, t.len, t.to, src_port);
   }
   outbox_.clear();
-  if (in_place != nullptr && !used) {
-    ++counters_.seal_not_sent;
-    rte_pktmbuf_free(in_place);
+  for (std::size_t k = 0; k < in_place.size(); ++k) {
+    if (!used[k]) drop(in_place[k], counters_.seal_not_sent);
   }
 }
 
@@ -409,7 +439,7 @@ void Worker::open_on_lane(rte_mbuf* m, const OuterDatagram& d, std::uint32_t lan
   deliveries_.clear();
   outbox_.clear();
   devices_[lane]->receive({&datagram, 1}, deliveries_, outbox_);
-  send_outbox(static_cast<std::uint16_t>(shared_.listen_port + lane), nullptr);
+  send_outbox(static_cast<std::uint16_t>(shared_.listen_port + lane), {});
   if (deliveries_.empty()) {
     rte_pktmbuf_free(m);  // a handshake message, keepalive or refused datagram: the device counted it
     return;
@@ -522,7 +552,7 @@ void Worker::run_timers() {
       if (!devices_[lane]) continue;
       outbox_.clear();
       devices_[lane]->tick(outbox_);
-      send_outbox(static_cast<std::uint16_t>(shared_.listen_port + lane), nullptr);
+      send_outbox(static_cast<std::uint16_t>(shared_.listen_port + lane), {});
     }
   }
   std::array<probe::OutgoingProbe, probe::kMaxLanesPerPeer> due;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "dataplane/pipeline/frames.h"
@@ -62,7 +63,8 @@ class Worker {
   void open_on_lane(rte_mbuf* m, const OuterDatagram& d, std::uint32_t lane);
   void deliver(rte_mbuf* m, const wg::Delivery& delivery, std::uint32_t lane);
   void on_probe(rte_mbuf* m, PeerRuntime* peer, std::uint32_t lane);
-  void send_outbox(std::uint16_t src_port, rte_mbuf* in_place);
+  void send_outbox(std::uint16_t src_port, std::span<rte_mbuf* const> in_place);
+  void flush_seals();
   void to_outer(rte_mbuf* m, const std::uint8_t* payload, std::size_t length, const wg::Endpoint& to,
                 std::uint16_t src_port);
   void to_inner(rte_mbuf* m, std::uint32_t dst);
@@ -103,6 +105,16 @@ class Worker {
   std::array<AwaitingNeighbor, 64> awaiting_{};
   std::size_t awaiting_count_ = 0;
   void retry_awaiting(wg::Nanos now);
+
+  // Packets waiting to be sealed, in arrival order; flushed after every stage.
+  static constexpr std::size_t kMaxPendingSeals = 64;
+  struct PendingSeal {
+    rte_mbuf* m;
+    wg::Peer* session;
+    std::uint32_t lane;
+  };
+  std::array<PendingSeal, kMaxPendingSeals> seals_{};
+  std::size_t seal_count_ = 0;
 
   PipelineCounters counters_;
   wg::Nanos next_timers_{0};
