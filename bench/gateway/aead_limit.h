@@ -19,6 +19,11 @@ struct AeadLimit {
   // per run, before and after the gateway, and the best of all counts).
   std::vector<Rate> seal;
   std::vector<Rate> open;
+  // The same per CPU second the thread was given (CLOCK_THREAD_CPUTIME_ID), so a loaded machine
+  // does not move them. Open's CPU time includes re-sealing its ring (untimed in `open`); the
+  // seal cost per packet measured just before is subtracted, so open_per_cpu is derived.
+  std::vector<Rate> seal_per_cpu;
+  std::vector<Rate> open_per_cpu;
   std::uint64_t failures = 0;  // an open that did not authenticate: the benchmark is broken
 };
 

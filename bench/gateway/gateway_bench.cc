@@ -187,7 +187,7 @@ class Bench {
       batch.frames = 0;
       batch.ip_bytes = 0;
       prepare(batch);
-      BatchTiming t = timed_batch(into, batch.per_queue, from, batch.frames, 3s, clocks_);
+      BatchTiming t = timed_batch(into, batch.per_queue, from, batch.frames, 3s, clocks_, yield_cpu_);
       timed += t.elapsed;
       cpu += t.cpu;
       packets += t.arrived;
@@ -210,6 +210,7 @@ class Bench {
 
   // The CPU-time clocks of the lcores that do the measured work.
   void set_worker_clocks(std::vector<clockid_t> clocks) { clocks_ = std::move(clocks); }
+  void set_yield_cpu(bool yield) { yield_cpu_ = yield; }
 
   // Inner frames of `traffic` from the LAN, spread over the rx queues by flow (what RSS would do).
   void prepare_inner(Batch& b, const Traffic& traffic, const pipeline::MacAddress& to) {
@@ -360,6 +361,7 @@ class Bench {
   RingPort& outer_;
   pipeline::MacAddress inner_mac_{};
   std::vector<clockid_t> clocks_;
+  bool yield_cpu_ = false;
   std::uint64_t sequence_ = 0;
   std::uint64_t verified_ = 0;
 };
@@ -399,6 +401,7 @@ int run(const Options& o) {
     if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
   }
   unsigned main_cpu = static_cast<unsigned>(sched_getcpu());
+  info.main_cpu = main_cpu;
   std::vector<unsigned> others;
   for (unsigned c : cpus) {
     if (c != main_cpu) others.push_back(c);
@@ -438,7 +441,7 @@ int run(const Options& o) {
     if (rte_eal_wait_lcore(w + 1) != 0) throw std::runtime_error("no CPU-time clock for a worker lcore");
   }
   std::vector<GatewaySizeResult> results;
-  for (const Workload& w : workloads) results.push_back({w, {}, {}, {}, {}, {}, {}});
+  for (const Workload& w : workloads) results.push_back({w, {}, {}, {}, {}, {}, {}, {}, {}});
 
   // 1. The physical limit on the first worker's lcore (taken again after the gateway).
   AeadLimit limit;
@@ -525,6 +528,7 @@ int run(const Options& o) {
                                             pipeline::NeighborTable(inner_neighbors)});
     runtime.start();
     bench.set_worker_clocks(clocks);
+    bench.set_yield_cpu(std::find(info.worker_cpus.begin(), info.worker_cpus.end(), main_cpu) != info.worker_cpus.end());
 
     Traffic to_r2(workloads.front(), kLanHost, kR2Destinations), to_r3(workloads.front(), kLanHost, kR3Destinations);
     bench.establish({&r2, &r3}, {&to_r2, &to_r3});
@@ -564,6 +568,8 @@ int run(const Options& o) {
   for (std::size_t i = 0; i < results.size(); ++i) {
     results[i].raw_seal = limit.seal[i];
     results[i].raw_open = limit.open[i];
+    results[i].raw_seal_per_cpu = limit.seal_per_cpu[i];
+    results[i].raw_open_per_cpu = limit.open_per_cpu[i];
   }
   info.verified = bench.verified();
   print_gateway_table(stdout, info, results);

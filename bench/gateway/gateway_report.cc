@@ -13,10 +13,12 @@ namespace {
 double ratio(double a, double b) { return b > 0 ? a / b : 0; }
 
 // What relaying costs at best: one open and one seal per packet on the same core.
-double relay_limit_mpps(const GatewaySizeResult& r) {
-  if (r.raw_open.mpps <= 0 || r.raw_seal.mpps <= 0) return 0;
-  return 1.0 / (1.0 / r.raw_open.mpps + 1.0 / r.raw_seal.mpps);
+double relay_limit(const Rate& open, const Rate& seal) {
+  if (open.mpps <= 0 || seal.mpps <= 0) return 0;
+  return 1.0 / (1.0 / open.mpps + 1.0 / seal.mpps);
 }
+double relay_limit_mpps(const GatewaySizeResult& r) { return relay_limit(r.raw_open, r.raw_seal); }
+double relay_limit_per_cpu(const GatewaySizeResult& r) { return relay_limit(r.raw_open_per_cpu, r.raw_seal_per_cpu); }
 
 std::string json_string(const std::string& s) {
   std::string out = "\"";
@@ -76,24 +78,34 @@ void print_gateway_table(std::FILE* out, const GatewayRunInfo& info, const std::
   std::fprintf(out, "best of %d x %.2f s timed per point, batches of %zu frames; sizes are inner IP packet bytes, "
                     "Gbit/s counts them%s\n\n",
                m.repetitions, m.seconds, info.batch, m.quick ? " (QUICK RUN: not a measurement)" : "");
-  std::fprintf(out, "Mpps per worker core: per wall second (all workers / workers), and per CPU second the workers were given\n\n");
-  std::fprintf(out, "| size | raw seal | raw open | plain fwd | seal | seal per CPU-s | open | open per CPU-s "
-                    "| relay | relay per CPU-s |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+  std::string cpus;
+  bool shared = false;
+  for (unsigned c : info.worker_cpus) {
+    cpus += (cpus.empty() ? "" : ",") + std::to_string(c);
+    shared = shared || c == info.main_cpu;
+  }
+  std::fprintf(out, "workers on CPU %s, the benchmark's main lcore on CPU %u%s\n", cpus.c_str(), info.main_cpu,
+               shared ? " (SHARED with a worker: per-core figures are per CPU second below, not per wall second)" : "");
+  std::fprintf(out, "Mpps per worker core, per wall second and per CPU second the worker lcore was given (the cost,\n"
+                    "whatever else the machine runs); ratios are per CPU second. Raw open per CPU-s is derived (aead_limit.h).\n\n");
+  std::fprintf(out, "| size | raw seal | per CPU-s | raw open | per CPU-s | plain fwd | per CPU-s | seal | per CPU-s | open "
+                    "| per CPU-s | relay | per CPU-s |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   double w = info.workers;
   auto mark = [](const PathRate& p) { return p.complete ? "" : " (incomplete)"; };
   for (const auto& r : results) {
-    std::fprintf(out, "| %s | %.3f | %.3f | %.2f%s | %.3f%s | %.3f | %.3f%s | %.3f | %.3f%s | %.3f |\n",
-                 r.workload.name.c_str(), r.raw_seal.mpps, r.raw_open.mpps, r.plain.rate.mpps, mark(r.plain),
-                 r.seal.rate.mpps / w, mark(r.seal), r.seal.per_cpu.mpps, r.open.rate.mpps / w, mark(r.open),
-                 r.open.per_cpu.mpps, r.relay.rate.mpps / w, mark(r.relay), r.relay.per_cpu.mpps);
+    std::fprintf(out, "| %s | %.3f | %.3f | %.3f | %.3f | %.2f%s | %.1f | %.3f%s | %.3f | %.3f%s | %.3f | %.3f%s | %.3f |\n",
+                 r.workload.name.c_str(), r.raw_seal.mpps, r.raw_seal_per_cpu.mpps, r.raw_open.mpps,
+                 r.raw_open_per_cpu.mpps, r.plain.rate.mpps, mark(r.plain), r.plain.per_cpu.mpps, r.seal.rate.mpps / w, mark(r.seal),
+                 r.seal.per_cpu.mpps, r.open.rate.mpps / w, mark(r.open), r.open.per_cpu.mpps, r.relay.rate.mpps / w,
+                 mark(r.relay), r.relay.per_cpu.mpps);
   }
   std::fprintf(out, "\n| size | seal Gbit/s | seal/raw seal | open Gbit/s | open/raw open | relay Gbit/s "
-                    "| relay/(open+seal limit) | seal/plain fwd |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+                    "| relay/(open+seal) | plain fwd / seal per CPU-s |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
   for (const auto& r : results) {
-    std::fprintf(out, "| %s | %.3f | %.1f %% | %.3f | %.1f %% | %.3f | %.1f %% | %.1f %% |\n", r.workload.name.c_str(),
-                 r.seal.rate.gbps, 100 * ratio(r.seal.rate.mpps / w, r.raw_seal.mpps), r.open.rate.gbps,
-                 100 * ratio(r.open.rate.mpps / w, r.raw_open.mpps), r.relay.rate.gbps,
-                 100 * ratio(r.relay.rate.mpps / w, relay_limit_mpps(r)), 100 * ratio(r.seal.rate.mpps, r.plain.rate.mpps));
+    std::fprintf(out, "| %s | %.3f | %.1f %% | %.3f | %.1f %% | %.3f | %.1f %% | %.1fx |\n", r.workload.name.c_str(),
+                 r.seal.rate.gbps, 100 * ratio(r.seal.per_cpu.mpps, r.raw_seal_per_cpu.mpps), r.open.rate.gbps,
+                 100 * ratio(r.open.per_cpu.mpps, r.raw_open_per_cpu.mpps), r.relay.rate.gbps,
+                 100 * ratio(r.relay.per_cpu.mpps, relay_limit_per_cpu(r)), ratio(r.plain.per_cpu.mpps, r.seal.per_cpu.mpps));
   }
   const MemoryUse& mem = info.memory;
   std::fprintf(out, "\nmemory: hugepages mapped %.1f MiB (DPDK heap %.1f MiB, %.1f MiB allocated: gateway mbuf pool %.1f MiB, "
@@ -122,9 +134,9 @@ bool write_gateway_json(const std::string& path, const GatewayRunInfo& info,
   std::string cpus;
   for (unsigned c : info.worker_cpus) cpus += (cpus.empty() ? "" : ", ") + std::to_string(c);
   std::fprintf(f, "  \"settings\": {\"quick\": %s, \"seconds\": %.3f, \"repetitions\": %d, \"batch\": %zu, \"workers\": %u, "
-                  "\"lanes\": %u, \"hugepages\": %s, \"worker_cpus\": [%s], \"eal\": [%s]},\n",
+                  "\"lanes\": %u, \"hugepages\": %s, \"main_cpu\": %u, \"worker_cpus\": [%s], \"eal\": [%s]},\n",
                m.quick ? "true" : "false", m.seconds, m.repetitions, info.batch, info.workers, info.lanes,
-               info.hugepages ? "true" : "false", cpus.c_str(), eal.c_str());
+               info.hugepages ? "true" : "false", info.main_cpu, cpus.c_str(), eal.c_str());
   const MemoryUse& mem = info.memory;
   std::fprintf(f, "  \"memory\": {\"hugetlb_kb\": %ld, \"rss_kb\": %ld, \"rss_peak_kb\": %ld, \"rss_anon_kb\": %ld, "
                   "\"rss_file_kb\": %ld, \"dpdk_heap_bytes\": %llu, \"dpdk_heap_used_bytes\": %llu, "
@@ -145,14 +157,19 @@ bool write_gateway_json(const std::string& path, const GatewayRunInfo& info,
                  r.workload.average_length());
     std::fprintf(f, "     \"raw_seal\": %s, \"raw_open\": %s, \"relay_limit_mpps\": %.4f,\n", json_rate(r.raw_seal, 1).c_str(),
                  json_rate(r.raw_open, 1).c_str(), relay_limit_mpps(r));
+    std::fprintf(f, "     \"raw_seal_per_cpu_second\": %s, \"raw_open_per_cpu_second\": %s, \"relay_limit_per_cpu_second_mpps\": %.4f,\n",
+                 json_rate(r.raw_seal_per_cpu, 1).c_str(), json_rate(r.raw_open_per_cpu, 1).c_str(), relay_limit_per_cpu(r));
     std::fprintf(f, "     \"plain\": %s,\n     \"seal\": %s,\n     \"open\": %s,\n     \"relay\": %s,\n",
                  json_path(r.plain, 1).c_str(), json_path(r.seal, w).c_str(), json_path(r.open, w).c_str(),
                  json_path(r.relay, w).c_str());
     std::fprintf(f, "     \"ratios\": {\"seal_vs_raw\": %.4f, \"open_vs_raw\": %.4f, \"relay_vs_limit\": %.4f, "
+                    "\"seal_vs_raw_wall\": %.4f, \"open_vs_raw_wall\": %.4f, \"relay_vs_limit_wall\": %.4f, "
                     "\"seal_vs_plain\": %.4f, \"open_vs_plain\": %.4f, \"relay_vs_plain\": %.4f}}%s\n",
-                 ratio(r.seal.rate.mpps / w, r.raw_seal.mpps), ratio(r.open.rate.mpps / w, r.raw_open.mpps),
-                 ratio(r.relay.rate.mpps / w, relay_limit_mpps(r)), ratio(r.seal.rate.mpps, r.plain.rate.mpps),
-                 ratio(r.open.rate.mpps, r.plain.rate.mpps), ratio(r.relay.rate.mpps, r.plain.rate.mpps),
+                 ratio(r.seal.per_cpu.mpps, r.raw_seal_per_cpu.mpps), ratio(r.open.per_cpu.mpps, r.raw_open_per_cpu.mpps),
+                 ratio(r.relay.per_cpu.mpps, relay_limit_per_cpu(r)), ratio(r.seal.rate.mpps / w, r.raw_seal.mpps),
+                 ratio(r.open.rate.mpps / w, r.raw_open.mpps), ratio(r.relay.rate.mpps / w, relay_limit_mpps(r)),
+                 ratio(r.seal.per_cpu.mpps, r.plain.per_cpu.mpps), ratio(r.open.per_cpu.mpps, r.plain.per_cpu.mpps),
+                 ratio(r.relay.per_cpu.mpps, r.plain.per_cpu.mpps),
                  i + 1 < results.size() ? "," : "");
   }
   std::fprintf(f, "  ]\n}\n");

@@ -22,8 +22,10 @@ struct PathRate {
 
 struct GatewaySizeResult {
   Workload workload;
-  Rate raw_seal;  // physical limit, one core
+  Rate raw_seal;  // physical limit, one core, per wall second
   Rate raw_open;
+  Rate raw_seal_per_cpu;  // the same per CPU second (see aead_limit.h)
+  Rate raw_open_per_cpu;
   PathRate plain;  // I/O ceiling, one core
   PathRate seal;   // inner -> outer
   PathRate open;   // outer -> inner
@@ -51,6 +53,7 @@ struct GatewayRunInfo {
   unsigned lanes = 1;
   std::size_t batch = 0;
   std::vector<unsigned> worker_cpus;
+  unsigned main_cpu = 0;  // the benchmark's own lcore (fills and drains the rings, plays the peers)
   MemoryUse memory;
   std::vector<std::pair<std::string, std::uint64_t>> counters;  // non-zero pipeline and tunnel counters
   std::uint64_t verified = 0;  // sampled packets opened or parsed at the far end and found right

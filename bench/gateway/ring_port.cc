@@ -8,6 +8,8 @@
 #include <rte_pause.h>
 #include <rte_ring.h>
 
+#include <unistd.h>
+
 #include <stdexcept>
 
 namespace anymesh::bench {
@@ -65,7 +67,7 @@ void RingPort::take_sent(std::vector<rte_mbuf*>& out) {
 
 BatchTiming timed_batch(RingPort& into, const std::vector<std::vector<rte_mbuf*>>& frames, const RingPort& from,
                         std::size_t expect, std::chrono::nanoseconds timeout,
-                        const std::vector<clockid_t>& worker_clocks) {
+                        const std::vector<clockid_t>& worker_clocks, bool yield_cpu) {
   using Clock = std::chrono::steady_clock;
   BatchTiming t;
   std::size_t already = from.sent();
@@ -79,7 +81,11 @@ BatchTiming timed_batch(RingPort& into, const std::vector<std::vector<rte_mbuf*>
   auto deadline = start + timeout;
   for (;;) {
     // Looking every ~100 pauses keeps the main lcore off the cache line the worker writes.
-    for (int i = 0; i < 100; ++i) rte_pause();
+    if (yield_cpu) {
+      ::usleep(20);
+    } else {
+      for (int i = 0; i < 100; ++i) rte_pause();
+    }
     t.arrived = from.sent() - already;
     auto now = Clock::now();
     if (t.arrived >= expect || now >= deadline) {

@@ -50,9 +50,10 @@ struct BatchTiming {
 // `expect` frames or `timeout` passed. The clock starts before the first push and stops when the
 // last expected frame is visible: the whole batch, as a NIC burst that arrived at once would be.
 // worker_clocks (pthread_getcpuclockid of the lcores doing the work) give the CPU time they were
-// actually given, which on a shared machine is less than the wall time.
+// actually given, which on a shared machine is less than the wall time. yield_cpu: the caller
+// shares its CPU with a worker, so it sleeps between looks instead of spinning.
 BatchTiming timed_batch(RingPort& into, const std::vector<std::vector<rte_mbuf*>>& frames, const RingPort& from,
                         std::size_t expect, std::chrono::nanoseconds timeout,
-                        const std::vector<clockid_t>& worker_clocks);
+                        const std::vector<clockid_t>& worker_clocks, bool yield_cpu);
 
 }  // namespace anymesh::bench
