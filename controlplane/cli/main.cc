@@ -1,28 +1,49 @@
-// anymesh: the operator's command line: genkey and pubkey (byte-compatible with wg(8)), and
-// status and routes, asked of a running gateway over its control socket.
+// anymesh: the operator's command line: genkey and pubkey (byte-compatible with wg(8)); status and
+// routes of one gateway over its control socket; status, routes, services, weights and drill
+// asked of the controller over gRPC.
 #include <sys/stat.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <string>
 
+#include "controlplane/cli/controller_client.h"
+#include "controlplane/cli/controller_tables.h"
+#include "controlplane/cli/drill.h"
 #include "dataplane/agent/control_socket.h"
+#include "dataplane/agent/option_values.h"
 #include "dataplane/wireguard/crypto.h"
 #include "dataplane/wireguard/key.h"
 
 namespace {
+
+constexpr int kBadUsage = 2;
 
 int usage(std::FILE* to) {
   std::fprintf(to,
                "Usage: anymesh COMMAND\n"
                "  genkey    print a new private key (base64, as wg genkey)\n"
                "  pubkey    read a private key on stdin, print its public key (as wg pubkey)\n"
-               "  status [--socket PATH]   ask the running gateway for its state\n"
-               "  routes [--socket PATH]   ask the running gateway for its routes\n"
-               "The gateway's control socket is %s unless --socket names another.\n",
-               anymesh::agent::kDefaultControlSocket);
-  return to == stderr ? 2 : 0;
+               "  status [--socket PATH | --controller HOST:PORT]\n"
+               "            one gateway's state (its control socket), or every gateway's session as the\n"
+               "            controller sees it: versions sent/applied/acked, last Nack, session age\n"
+               "  routes [--socket PATH | --controller HOST:PORT] [--gateway ID]\n"
+               "            one gateway's routes, or the controller's route decisions per gateway\n"
+               "  services [--controller HOST:PORT]\n"
+               "            services and endpoint groups: weight, dial, drain, health\n"
+               "  weights [--controller HOST:PORT] [--gateway ID]\n"
+               "            effective endpoint-group shares (weight x dial x health, x latency) and route weights\n"
+               "  drill --region R [--controller HOST:PORT] [--duration SECONDS] [--loadgen-json FILE]\n"
+               "            drain region R's endpoint groups (dial 0) for SECONDS (default 10), watch the\n"
+               "            gateways acknowledge and their counters, restore, report\n"
+               "status and routes ask the gateway at %s (or --socket) when that socket exists and neither\n"
+               "--controller nor --gateway is given; otherwise the controller, %s by default.\n",
+               anymesh::agent::kDefaultControlSocket, anymesh::cli::kDefaultController);
+  return to == stderr ? kBadUsage : 0;
 }
 
 int genkey() {
@@ -53,21 +74,9 @@ int pubkey() {
   return 0;
 }
 
-// `anymesh status|routes [--socket PATH]`: the gateway's answer on stdout; an answer that is an
+// `anymesh status|routes --socket PATH`: the gateway's answer on stdout; an answer that is an
 // error line goes to stderr and exits 1, as does a gateway that cannot be reached.
-int ask_gateway(const std::string& command, int argc, char** argv) {
-  std::string socket = anymesh::agent::kDefaultControlSocket;
-  for (int i = 2; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--socket" && i + 1 < argc) {
-      socket = argv[++i];
-    } else if (arg.starts_with("--socket=")) {
-      socket = arg.substr(9);
-    } else {
-      std::fprintf(stderr, "anymesh %s: unexpected argument '%s'\n", command.c_str(), arg.c_str());
-      return usage(stderr);
-    }
-  }
+int ask_gateway(const std::string& command, const std::string& socket) {
   auto answer = anymesh::agent::query_control_socket(socket, command);
   if (!answer) {
     std::fprintf(stderr, "anymesh: cannot reach the gateway at %s: %s\n", socket.c_str(), answer.error().c_str());
@@ -81,13 +90,159 @@ int ask_gateway(const std::string& command, int argc, char** argv) {
   return 0;
 }
 
+struct CommandLine {
+  std::optional<std::string> socket;
+  std::optional<std::string> controller;
+  std::uint32_t gateway = 0;
+  std::string region;
+  std::optional<double> duration_s;
+  std::string loadgen_json;
+};
+
+// Options of the query commands; a problem is printed and nullopt returned (exit 2).
+std::optional<CommandLine> parse_command_line(const std::string& command, int argc, char** argv) {
+  CommandLine line;
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::string name = arg, value;
+    bool has_value = false;
+    if (auto eq = arg.find('='); arg.starts_with("--") && eq != std::string::npos) {
+      name = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+      has_value = true;
+    }
+    const bool known = name == "--socket" || name == "--controller" || name == "--gateway" || name == "--region" ||
+                       name == "--duration" || name == "--loadgen-json";
+    if (!known) {
+      std::fprintf(stderr, "anymesh %s: unexpected argument '%s'\n", command.c_str(), arg.c_str());
+      return std::nullopt;
+    }
+    if (!has_value) {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "anymesh %s: %s needs a value\n", command.c_str(), name.c_str());
+        return std::nullopt;
+      }
+      value = argv[++i];
+    }
+    if (name == "--socket") {
+      line.socket = value;
+    } else if (name == "--controller") {
+      auto address = anymesh::agent::parse_host_port(value);
+      if (!address) {
+        std::fprintf(stderr, "anymesh %s: --controller: %s\n", command.c_str(), address.error().c_str());
+        return std::nullopt;
+      }
+      line.controller = *address;
+    } else if (name == "--gateway") {
+      char* end = nullptr;
+      const unsigned long id = std::strtoul(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || id == 0 || id > 0xffffffffUL) {
+        std::fprintf(stderr, "anymesh %s: --gateway: '%s' is not a gateway id (1 .. 4294967295)\n", command.c_str(),
+                     value.c_str());
+        return std::nullopt;
+      }
+      line.gateway = static_cast<std::uint32_t>(id);
+    } else if (name == "--region") {
+      line.region = value;
+    } else if (name == "--duration") {
+      char* end = nullptr;
+      const double seconds = std::strtod(value.c_str(), &end);
+      if (value.empty() || *end != '\0' || !(seconds > 0 && seconds <= 3600)) {
+        std::fprintf(stderr, "anymesh %s: --duration: '%s' is not a number of seconds in (0, 3600]\n",
+                     command.c_str(), value.c_str());
+        return std::nullopt;
+      }
+      line.duration_s = seconds;
+    } else {
+      line.loadgen_json = value;
+    }
+  }
+  // Each command takes only its own options.
+  const bool gateway_ok = command == "routes" || command == "weights";
+  const bool socket_ok = command == "status" || command == "routes";
+  const bool drill = command == "drill";
+  if ((line.gateway != 0 && !gateway_ok) || (line.socket && !socket_ok) ||
+      (!drill && (!line.region.empty() || line.duration_s || !line.loadgen_json.empty()))) {
+    std::fprintf(stderr, "anymesh %s: an option of another command was given\n", command.c_str());
+    return std::nullopt;
+  }
+  if (line.socket && (line.controller || line.gateway != 0)) {
+    std::fprintf(stderr, "anymesh %s: --socket asks one gateway; --controller and --gateway ask the controller\n",
+                 command.c_str());
+    return std::nullopt;
+  }
+  if (drill && line.region.empty()) {
+    std::fprintf(stderr, "anymesh drill: --region is required\n");
+    return std::nullopt;
+  }
+  return line;
+}
+
+bool socket_exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+int fail_with(const std::string& reason) {
+  std::fprintf(stderr, "anymesh: %s\n", reason.c_str());
+  return 1;
+}
+
+int ask_controller(const std::string& command, const CommandLine& line) {
+  anymesh::cli::ControllerClient controller(line.controller.value_or(anymesh::cli::kDefaultController));
+  if (command == "status") {
+    auto status = controller.status();
+    if (!status) return fail_with(status.error());
+    auto counters = controller.counters();  // the applied column; an older controller lacks it
+    anymesh::cli::print_status(stdout, *status, counters ? std::optional(*counters) : std::nullopt);
+    return 0;
+  }
+  if (command == "routes") {
+    auto routes = controller.routes(line.gateway);
+    if (!routes) return fail_with(routes.error());
+    anymesh::cli::print_routes(stdout, *routes);
+    return 0;
+  }
+  if (command == "services") {
+    auto services = controller.services();
+    if (!services) return fail_with(services.error());
+    anymesh::cli::print_services(stdout, *services);
+    return 0;
+  }
+  if (command == "weights") {
+    auto weights = controller.weights(line.gateway);
+    if (!weights) return fail_with(weights.error());
+    anymesh::cli::print_weights(stdout, *weights);
+    return 0;
+  }
+  anymesh::cli::DrillOptions drill;
+  drill.region = line.region;
+  if (line.duration_s) drill.duration = std::chrono::milliseconds(static_cast<long long>(*line.duration_s * 1000));
+  drill.loadgen_json = line.loadgen_json;
+  return run_drill(controller, drill, stdout);
+}
+
+int query(const std::string& command, int argc, char** argv) {
+  auto line = parse_command_line(command, argc, argv);
+  if (!line) return usage(stderr);
+  if (command == "status" || command == "routes") {
+    if (line->socket) return ask_gateway(command, *line->socket);
+    if (!line->controller && line->gateway == 0 && socket_exists(anymesh::agent::kDefaultControlSocket)) {
+      return ask_gateway(command, anymesh::agent::kDefaultControlSocket);
+    }
+  }
+  return ask_controller(command, *line);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) return usage(stderr);
   std::string cmd = argv[1];
   if (cmd == "-h" || cmd == "--help" || cmd == "help") return usage(stdout);
-  if (cmd == "status" || cmd == "routes") return ask_gateway(cmd, argc, argv);
+  if (cmd == "status" || cmd == "routes" || cmd == "services" || cmd == "weights" || cmd == "drill") {
+    return query(cmd, argc, argv);
+  }
   if (argc != 2) return usage(stderr);
   if (cmd == "genkey") return genkey();
   if (cmd == "pubkey") return pubkey();

@@ -3,14 +3,13 @@
 #include <signal.h>
 #include <sys/stat.h>
 
-#include <atomic>
+#include <memory>
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <exception>
 #include <filesystem>
-#include <mutex>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -19,10 +18,9 @@
 
 #include "controlplane/model/loader.h"
 #include "controlplane/server/controller_server.h"
-#include "controlplane/server/gateway_ledger.h"
+#include "controlplane/server/mesh_controller.h"
 #include "controlplane/server/snapshot_compiler.h"
 #include "controlplane/server/snapshot_signer.h"
-#include "controlplane/steering/path_steering.h"
 #include "dataplane/agent/option_values.h"
 #include "dataplane/wireguard/key.h"
 
@@ -36,7 +34,8 @@ constexpr const char* kDefaultMesh = "/etc/anymesh/mesh.yaml";
 constexpr const char* kDefaultListen = "127.0.0.1:7443";
 constexpr const char* kDefaultStateDir = "/var/lib/anymesh-controller";
 constexpr const char* kDefaultKeyName = "signing.key";
-// Reports arrive every second from every gateway: new snapshots are compiled at most this often.
+// Reports arrive every second from every gateway: new snapshots are compiled at most this often
+// (a drain from `anymesh drill` is compiled at once).
 constexpr std::chrono::milliseconds kRefreshPeriod{200};
 
 // A problem with the command line, naming the option ("--listen: ..."): exit code 2.
@@ -167,8 +166,6 @@ model::Model load_mesh(const std::string& path) {
   return *loaded;
 }
 
-std::chrono::nanoseconds steady_now() { return std::chrono::steady_clock::now().time_since_epoch(); }
-
 int run(const ControllerOptions& options) {
   // Before gRPC starts its threads, so only sigtimedwait below takes these.
   sigset_t stop_signals;
@@ -181,45 +178,28 @@ int run(const ControllerOptions& options) {
   prepare_state_dir(options.state_dir);
   server::SigningKey key = signing_key(options);
 
-  std::mutex steering_mutex;
-  steering::PathSteering steering(mesh);
-  std::atomic<bool> steering_changed{false};
-
-  std::vector<server::GatewayId> ids;
-  for (const auto& gateway : mesh.gateways) ids.push_back(gateway.id);
-  // The compiler numbers the snapshot itself, but the ledger does the numbering: 1 is a placeholder.
-  server::SnapshotSource source = [&](server::GatewayId id) -> std::optional<v1::GatewaySnapshot> {
-    std::lock_guard lock(steering_mutex);
-    try {
-      return server::compile_snapshot(mesh, steering.state(), id, 1);
-    } catch (const std::invalid_argument& e) {
-      std::fprintf(stderr, "anymesh-controller: gateway %u: no snapshot: %s\n", id, e.what());
-      return std::nullopt;
-    }
-  };
-  std::unique_ptr<server::GatewayLedger> ledger;
+  std::unique_ptr<server::MeshController> controller;
   try {
-    ledger = std::make_unique<server::GatewayLedger>(ids, source, key, options.state_dir);
+    controller = std::make_unique<server::MeshController>(mesh, key, options.state_dir);
   } catch (const std::runtime_error& e) {
     throw BadOption("state-dir", e.what());
   }
-  server::ControllerServer grpc_server(*ledger, [&](server::GatewayId id, const v1::Report& report) {
-    std::lock_guard lock(steering_mutex);
-    if (steering.update(id, report, steady_now())) steering_changed = true;
-  });
+  server::ControllerServer grpc_server(
+      controller->ledger(),
+      [&](server::GatewayId id, const v1::Report& report) { controller->on_report(id, report); }, controller.get());
   try {
     grpc_server.start(options.listen);
   } catch (const std::runtime_error& e) {
     throw BadOption("listen", e.what());
   }
-  std::fprintf(stderr, "anymesh-controller: %zu gateways, listening on %s, public key %s\n", ids.size(),
+  std::fprintf(stderr, "anymesh-controller: %zu gateways, listening on %s, public key %s\n", mesh.gateways.size(),
                options.listen.c_str(), wg::key_to_base64(key.public_key()).c_str());
 
   const timespec period{0, static_cast<long>(std::chrono::nanoseconds(kRefreshPeriod).count())};
   for (;;) {
     int signal = sigtimedwait(&stop_signals, nullptr, &period);
     if (signal == SIGINT || signal == SIGTERM) break;
-    if (steering_changed.exchange(false)) ledger->refresh();
+    controller->refresh();
   }
   std::fprintf(stderr, "anymesh-controller: stopping\n");
   grpc_server.stop();

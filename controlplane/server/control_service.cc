@@ -6,8 +6,14 @@
 
 namespace anymesh::server {
 
-ControlService::ControlService(GatewayLedger& ledger, ReportSink on_report)
-    : ledger_(ledger), on_report_(std::move(on_report)) {}
+namespace {
+
+const grpc::Status kNoQueries{grpc::StatusCode::UNIMPLEMENTED, "this controller serves gateway sessions only"};
+
+}  // namespace
+
+ControlService::ControlService(GatewayLedger& ledger, ReportSink on_report, MeshQueries* queries)
+    : ledger_(ledger), on_report_(std::move(on_report)), queries_(queries) {}
 
 grpc::Status ControlService::Session(grpc::ServerContext* context,
                                      grpc::ServerReaderWriter<v1::ControllerMessage, v1::GatewayMessage>* stream) {
@@ -58,6 +64,43 @@ grpc::Status ControlService::Session(grpc::ServerContext* context,
 
 grpc::Status ControlService::Status(grpc::ServerContext*, const v1::StatusRequest*, v1::StatusReply* reply) {
   *reply = ledger_.status();
+  return grpc::Status::OK;
+}
+
+grpc::Status ControlService::Routes(grpc::ServerContext*, const v1::RoutesRequest* request, v1::RoutesReply* reply) {
+  if (!queries_) return kNoQueries;
+  auto routes = queries_->routes(request->gateway_id());
+  if (!routes) return {grpc::StatusCode::NOT_FOUND, routes.error()};
+  *reply = std::move(*routes);
+  return grpc::Status::OK;
+}
+
+grpc::Status ControlService::Services(grpc::ServerContext*, const v1::ServicesRequest*, v1::ServicesReply* reply) {
+  if (!queries_) return kNoQueries;
+  *reply = queries_->services();
+  return grpc::Status::OK;
+}
+
+grpc::Status ControlService::Weights(grpc::ServerContext*, const v1::WeightsRequest* request,
+                                     v1::WeightsReply* reply) {
+  if (!queries_) return kNoQueries;
+  auto weights = queries_->weights(request->gateway_id());
+  if (!weights) return {grpc::StatusCode::NOT_FOUND, weights.error()};
+  *reply = std::move(*weights);
+  return grpc::Status::OK;
+}
+
+grpc::Status ControlService::Drain(grpc::ServerContext*, const v1::DrainRequest* request, v1::DrainReply* reply) {
+  if (!queries_) return kNoQueries;
+  auto drained = queries_->drain(request->region(), request->drain());
+  if (!drained) return {grpc::StatusCode::NOT_FOUND, drained.error()};
+  *reply = std::move(*drained);
+  return grpc::Status::OK;
+}
+
+grpc::Status ControlService::Counters(grpc::ServerContext*, const v1::CountersRequest*, v1::CountersReply* reply) {
+  if (!queries_) return kNoQueries;
+  *reply = queries_->counters();
   return grpc::Status::OK;
 }
 

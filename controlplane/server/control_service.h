@@ -1,10 +1,12 @@
-// ControlService: the gRPC Control service, gateway sessions and the status query, over a GatewayLedger.
+// ControlService: the gRPC Control service: gateway sessions and the status query over a GatewayLedger,
+// the operator's queries (routes, services, weights, drain, counters) over MeshQueries.
 #pragma once
 
 #include <functional>
 
 #include "controlplane/proto/anymesh.grpc.pb.h"
 #include "controlplane/server/gateway_ledger.h"
+#include "controlplane/server/mesh_queries.h"
 
 namespace anymesh::server {
 
@@ -14,7 +16,8 @@ using ReportSink = std::function<void(GatewayId, const v1::Report&)>;
 
 class ControlService final : public v1::Control::Service {
  public:
-  ControlService(GatewayLedger& ledger, ReportSink on_report);
+  // Without queries (null) the operator's rpcs answer UNIMPLEMENTED; `queries` must outlive the service.
+  ControlService(GatewayLedger& ledger, ReportSink on_report, MeshQueries* queries = nullptr);
 
   // Hello first, then Acks, Nacks and Reports in; snapshots pushed out by a writer thread as the
   // ledger issues them. Ends when either side closes or the gateway opens a newer session.
@@ -22,10 +25,20 @@ class ControlService final : public v1::Control::Service {
                        grpc::ServerReaderWriter<v1::ControllerMessage, v1::GatewayMessage>* stream) override;
   grpc::Status Status(grpc::ServerContext* context, const v1::StatusRequest* request,
                       v1::StatusReply* reply) override;
+  grpc::Status Routes(grpc::ServerContext* context, const v1::RoutesRequest* request,
+                      v1::RoutesReply* reply) override;
+  grpc::Status Services(grpc::ServerContext* context, const v1::ServicesRequest* request,
+                        v1::ServicesReply* reply) override;
+  grpc::Status Weights(grpc::ServerContext* context, const v1::WeightsRequest* request,
+                       v1::WeightsReply* reply) override;
+  grpc::Status Drain(grpc::ServerContext* context, const v1::DrainRequest* request, v1::DrainReply* reply) override;
+  grpc::Status Counters(grpc::ServerContext* context, const v1::CountersRequest* request,
+                        v1::CountersReply* reply) override;
 
  private:
   GatewayLedger& ledger_;
   ReportSink on_report_;
+  MeshQueries* queries_;
 };
 
 }  // namespace anymesh::server

@@ -10,8 +10,8 @@
 
 namespace anymesh::server {
 
-ControllerServer::ControllerServer(GatewayLedger& ledger, ReportSink on_report)
-    : ledger_(ledger), service_(ledger, std::move(on_report)) {}
+ControllerServer::ControllerServer(GatewayLedger& ledger, ReportSink on_report, MeshQueries* queries)
+    : ledger_(ledger), service_(ledger, std::move(on_report), queries) {}
 
 ControllerServer::~ControllerServer() { stop(); }
 

@@ -14,7 +14,8 @@ namespace anymesh::server {
 
 class ControllerServer {
  public:
-  ControllerServer(GatewayLedger& ledger, ReportSink on_report);
+  // `queries` (may be null: sessions and status only) must outlive the server.
+  ControllerServer(GatewayLedger& ledger, ReportSink on_report, MeshQueries* queries = nullptr);
   ~ControllerServer();
   ControllerServer(const ControllerServer&) = delete;
   ControllerServer& operator=(const ControllerServer&) = delete;

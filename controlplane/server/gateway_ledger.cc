@@ -10,9 +10,8 @@
 namespace anymesh::server {
 namespace {
 
-// BLAKE2b-256 of the snapshot without its version: equal digests mean nothing to push.
-std::string content_digest(const v1::GatewaySnapshot& content) {
-  const std::string bytes = serialize_deterministic(content);
+// BLAKE2b-256 of the snapshot serialized without its version: equal digests mean nothing to push.
+std::string digest_of(const std::string& bytes) {
   unsigned char digest[32];
   crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
                      nullptr, 0);
@@ -40,59 +39,102 @@ GatewayLedger::GatewayLedger(std::vector<GatewayId> gateways, SnapshotSource sou
   refresh();
 }
 
-void GatewayLedger::accept_content(Gateway& gateway, v1::GatewaySnapshot content) {
-  content.set_version(0);
-  gateway.content_digest = content_digest(content);
-  gateway.content = std::move(content);
-}
-
 void GatewayLedger::sign_issued(Gateway& gateway) {
-  v1::GatewaySnapshot snapshot = *gateway.content;
-  snapshot.set_version(gateway.issued.version);
-  gateway.signed_snapshot = sign_snapshot(key_, snapshot);
+  gateway.signed_snapshot = sign_unversioned(key_, *gateway.content, gateway.issued.version);
 }
 
-void GatewayLedger::issue(Gateway& gateway, std::uint64_t version) {
+void GatewayLedger::issue(Gateway& gateway, std::uint64_t version, bool sign) {
+  gateway.issued_generation = generation_ + 1;  // the persist() that follows every issue
   gateway.issued.version = version;
   gateway.issued.digest = gateway.content_digest;
-  sign_issued(gateway);
+  if (sign) sign_issued(gateway);
 }
 
-void GatewayLedger::save_state() {
-  ControllerState state;
-  for (const auto& [id, gateway] : gateways_) {
-    if (gateway.issued.version != 0) state[id] = gateway.issued;
+void GatewayLedger::persist(std::unique_lock<std::mutex>& lock) {
+  ++generation_;
+  // One writer at a time, outside the lock: the active writer loops until the file holds the
+  // newest generation, so a burst of Acks from a thousand gateways costs a few writes, not one each.
+  if (writing_) return;
+  writing_ = true;
+  while (saved_generation_ < generation_) {
+    const std::uint64_t generation = generation_;
+    ControllerState state;
+    for (const auto& [id, gateway] : gateways_) {
+      if (gateway.issued.version != 0) state[id] = gateway.issued;
+    }
+    lock.unlock();
+    // Serving on is better than stopping: a version forgotten by a restart is issued again above
+    // whatever the gateway reports in its Hello.
+    auto problem = save_controller_state(state_dir_, state);
+    if (problem) std::fprintf(stderr, "anymesh-controller: state not saved: %s\n", problem->c_str());
+    lock.lock();
+    saved_generation_ = generation;
   }
-  // Serving on is better than stopping: a version forgotten by a restart is issued again above
-  // whatever the gateway reports in its Hello.
-  if (auto problem = save_controller_state(state_dir_, state)) {
-    std::fprintf(stderr, "anymesh-controller: state not saved: %s\n", problem->c_str());
-  }
+  writing_ = false;
+  changed_.notify_all();  // versions waiting for the file may go out now
 }
 
-std::size_t GatewayLedger::refresh() {
-  std::vector<std::pair<GatewayId, std::optional<v1::GatewaySnapshot>>> compiled;
-  compiled.reserve(ids_.size());
-  for (GatewayId id : ids_) compiled.emplace_back(id, source_(id));  // outside the lock: may be slow
+std::size_t GatewayLedger::refresh() { return refresh(ids_); }
+
+std::size_t GatewayLedger::refresh(std::span<const GatewayId> only) {
+  // Compiling, serializing, hashing and signing a thousand snapshots takes time: all of it happens
+  // outside the lock, which only sees the results (sessions keep reading Acks and Reports meanwhile).
+  struct Compiled {
+    GatewayId id = 0;
+    std::shared_ptr<const std::string> bytes;
+    std::string digest;
+    std::uint64_t version = 0;  // issued under the lock, signed after it
+    v1::SignedSnapshot signed_snapshot;
+  };
+  std::vector<Compiled> compiled;
+  compiled.reserve(only.size());
+  for (GatewayId id : only) {
+    // gateways_ is only ever read here: its keys are fixed at construction.
+    if (gateways_.count(id) == 0) continue;
+    auto content = source_(id);
+    if (!content) continue;
+    content->set_version(0);
+    auto bytes = std::make_shared<const std::string>(serialize_deterministic(*content));
+    compiled.push_back({id, bytes, digest_of(*bytes), 0, {}});
+  }
 
   std::size_t issued = 0;
   {
-    std::lock_guard lock(mutex_);
-    for (auto& [id, content] : compiled) {
-      if (!content) continue;
-      auto& gateway = gateways_[id];
-      accept_content(gateway, std::move(*content));
+    std::unique_lock lock(mutex_);
+    for (auto& c : compiled) {
+      auto& gateway = gateways_[c.id];
+      if (c.digest != gateway.content_digest || !gateway.content) {
+        gateway.content = c.bytes;
+        gateway.content_digest = c.digest;
+      }
       if (gateway.issued.version == 0) continue;  // the first version waits for the gateway's Hello
       if (gateway.content_digest != gateway.issued.digest) {
-        issue(gateway, gateway.issued.version + 1);
+        issue(gateway, gateway.issued.version + 1, false);
+        c.version = gateway.issued.version;
         ++issued;
       } else if (gateway.signed_snapshot.version() != gateway.issued.version) {
-        sign_issued(gateway);  // after a restart: the same version, the same content
+        c.version = gateway.issued.version;  // after a restart: the same version, the same content
       }
     }
-    if (issued != 0) save_state();
+    if (issued != 0) persist(lock);
   }
-  if (issued != 0) changed_.notify_all();
+  bool signed_any = false;
+  for (auto& c : compiled) {
+    if (c.version == 0) continue;
+    c.signed_snapshot = sign_unversioned(key_, *c.bytes, c.version);
+    signed_any = true;
+  }
+  if (signed_any) {
+    std::lock_guard lock(mutex_);
+    for (auto& c : compiled) {
+      auto& gateway = gateways_[c.id];
+      // A Hello may have issued a newer version (signed there) meanwhile: this one is then history.
+      if (c.version != 0 && gateway.issued.version == c.version && gateway.issued.digest == c.digest) {
+        gateway.signed_snapshot = std::move(c.signed_snapshot);
+      }
+    }
+  }
+  if (signed_any) changed_.notify_all();
   return issued;
 }
 
@@ -100,7 +142,7 @@ Result<SessionTicket, std::string> GatewayLedger::open_session(GatewayId id, std
                                                                std::function<void()> cancel) {
   SessionTicket ticket;
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     auto it = gateways_.find(id);
     if (it == gateways_.end()) return fail("gateway " + std::to_string(id) + " is not in the mesh");
     auto& gateway = it->second;
@@ -115,12 +157,12 @@ Result<SessionTicket, std::string> GatewayLedger::open_session(GatewayId id, std
     if (gateway.content) {
       if (gateway.issued.version == 0 || applied_version > gateway.issued.version) {
         issue(gateway, applied_version + 1);
-        save_state();
+        persist(lock);
       } else if (applied_version == gateway.issued.version) {
         gateway.sent = std::max(gateway.sent, applied_version);  // before our restart, maybe
         if (gateway.issued.acked != applied_version) {
           gateway.issued.acked = applied_version;  // it runs what we last issued
-          save_state();
+          persist(lock);
         }
       }
     }
@@ -142,7 +184,8 @@ std::optional<v1::SignedSnapshot> GatewayLedger::next_to_send(const SessionTicke
     gateway = session_gateway(ticket);
     return gateway == nullptr ||
            (gateway->issued.version != 0 && gateway->issued.version != gateway->session_has &&
-            gateway->signed_snapshot.version() == gateway->issued.version);
+            gateway->signed_snapshot.version() == gateway->issued.version &&
+            gateway->issued_generation <= saved_generation_);  // never send a version not yet on disk
   });
   if (gateway == nullptr) return std::nullopt;
   gateway->session_has = gateway->issued.version;
@@ -151,11 +194,11 @@ std::optional<v1::SignedSnapshot> GatewayLedger::next_to_send(const SessionTicke
 }
 
 void GatewayLedger::acked(const SessionTicket& ticket, std::uint64_t version) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   Gateway* gateway = session_gateway(ticket);
   if (gateway == nullptr || version > gateway->issued.version || version <= gateway->issued.acked) return;
   gateway->issued.acked = version;
-  save_state();
+  persist(lock);
 }
 
 void GatewayLedger::nacked(const SessionTicket& ticket, std::uint64_t version, const std::string& reason) {

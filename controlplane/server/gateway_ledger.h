@@ -8,8 +8,10 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,9 @@ class GatewayLedger {
   // Compiles every gateway again; a gateway whose snapshot changed gets the next version, signed,
   // recorded in the state dir and pushed to its session. Returns how many versions were issued.
   std::size_t refresh();
+  // The same for these gateways only (ids the ledger does not know are skipped): what a change
+  // that touched a few gateways' routes needs, without compiling the whole mesh again.
+  std::size_t refresh(std::span<const GatewayId> gateways);
 
   // A Hello. The first version a gateway ever gets is issued here, above the version it says it
   // runs, so a controller that lost its state never reuses a number. `cancel` ends the session's
@@ -61,9 +66,11 @@ class GatewayLedger {
  private:
   using Clock = std::chrono::steady_clock;
   struct Gateway {
-    std::optional<v1::GatewaySnapshot> content;  // the latest compiled snapshot, version 0
+    // The latest compiled snapshot with version 0, serialized (serialize_deterministic); null: none yet.
+    std::shared_ptr<const std::string> content;
     std::string content_digest;
     IssuedVersion issued;                // what the state file holds
+    std::uint64_t issued_generation = 0;  // the state-file generation that records issued.version
     v1::SignedSnapshot signed_snapshot;  // issued.version's bytes, once signed in this run
     std::uint64_t sent = 0;
     std::uint64_t nack_version = 0;
@@ -76,10 +83,12 @@ class GatewayLedger {
     std::uint64_t sessions = 0;
   };
 
-  void accept_content(Gateway& gateway, v1::GatewaySnapshot content);
-  void issue(Gateway& gateway, std::uint64_t version);
+  // Issues `version` of the gateway's content; signs it at once unless `sign` is false (the caller
+  // signs outside the lock and installs it with install_signed()).
+  void issue(Gateway& gateway, std::uint64_t version, bool sign = true);
   void sign_issued(Gateway& gateway);
-  void save_state();
+  // Writes the state file (mutex_ held on entry and exit, released while writing); see the .cc.
+  void persist(std::unique_lock<std::mutex>& lock);
   Gateway* session_gateway(const SessionTicket& ticket);
 
   const std::vector<GatewayId> ids_;
@@ -91,6 +100,9 @@ class GatewayLedger {
   std::condition_variable changed_;
   std::map<GatewayId, Gateway> gateways_;
   std::uint64_t next_session_ = 1;
+  std::uint64_t generation_ = 0;        // state changes so far
+  std::uint64_t saved_generation_ = 0;  // the newest generation in the state file
+  bool writing_ = false;                // a persist() is writing: it picks up newer generations
 };
 
 }  // namespace anymesh::server

@@ -4,7 +4,9 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include <algorithm>
 #include <stdexcept>
+#include <vector>
 
 #include "controlplane/steering/mesh_topology.h"
 
@@ -16,6 +18,7 @@ using steering::MeshTopology;
 
 constexpr std::size_t kMaxNextHops = 8;    // NextHopGroup.next_hops
 constexpr std::size_t kMaxLaneSlots = 1024;  // lanes over all of a gateway's peers
+constexpr std::uint32_t kMaxBackendId = 65535;  // Backend.id (the XDP backends map is indexed by it)
 
 const model::Gateway& known(const MeshTopology& topology, GatewayId id) {
   const auto* g = topology.gateway(id);
@@ -76,6 +79,63 @@ void fill_group(const MeshTopology& topology, const steering::RegionRoute* route
   }
 }
 
+v1::HealthCheckType check_type(model::HealthCheckType type) {
+  switch (type) {
+    case model::HealthCheckType::tcp: return v1::HEALTH_CHECK_TCP;
+    case model::HealthCheckType::http: return v1::HEALTH_CHECK_HTTP;
+    case model::HealthCheckType::udp: return v1::HEALTH_CHECK_UDP;
+  }
+  return v1::HEALTH_CHECK_UNSPECIFIED;
+}
+
+void fill_health_check(const model::HealthCheck& in, v1::HealthCheck& out) {
+  out.set_type(check_type(in.type));
+  out.set_interval_ms(static_cast<std::uint32_t>(in.interval.count()));
+  out.set_rise(in.rise);
+  out.set_fall(in.fall);
+  out.set_port(in.port);
+  if (in.type == model::HealthCheckType::http) out.set_path(in.path);
+}
+
+// Groups by id and backends by id, so the model's order of services, groups and backends
+// changes no byte.
+void fill_service(const model::ServiceModel& in, const std::string& self_region,
+                  const std::set<GroupKey>& unhealthy_groups, v1::Service& out) {
+  const auto& s = in.service;
+  out.set_name(s.name);
+  out.add_vips(s.vip.to_string());
+  for (const auto& vip : s.extra_vips) out.add_vips(vip.to_string());
+  out.set_protocol(s.protocol == 17 ? v1::PROTOCOL_UDP : v1::PROTOCOL_TCP);
+  out.set_port_first(s.ports.first);
+  out.set_port_last(s.ports.last);
+  out.set_affinity(s.affinity == anycast::Affinity::source_ip ? v1::AFFINITY_SOURCE_IP : v1::AFFINITY_NONE);
+  out.set_maglev_table_size(s.maglev_table_size);
+  std::vector<std::size_t> order(s.groups.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return s.groups[a].id < s.groups[b].id; });
+  std::vector<std::pair<const anycast::Backend*, const anycast::EndpointGroup*>> backends;
+  for (std::size_t i : order) {
+    const auto& g = s.groups[i];
+    auto* group = out.add_groups();
+    group->set_id(g.id);
+    group->set_region(g.region);
+    group->set_weight(g.weight);
+    group->set_dial_percent(g.dial_percent);
+    group->set_healthy(g.healthy && unhealthy_groups.count(GroupKey{s.name, g.id}) == 0);
+    if (i < in.health_checks.size()) fill_health_check(in.health_checks[i], *group->mutable_health_check());
+    for (const auto& b : g.backends) backends.emplace_back(&b, &g);
+  }
+  std::sort(backends.begin(), backends.end(), [](const auto& a, const auto& b) { return a.first->id < b.first->id; });
+  for (const auto& [b, g] : backends) {
+    auto* backend = out.add_backends();
+    backend->set_id(b->id);
+    backend->set_address(b->address.to_string());
+    backend->set_weight(b->weight);
+    backend->set_group(g->id);
+    backend->set_local(g->region == self_region);
+  }
+}
+
 }  // namespace
 
 std::optional<std::string> snapshot_limits_problem(const model::Model& model) {
@@ -95,6 +155,16 @@ std::optional<std::string> snapshot_limits_problem(const model::Model& model) {
              std::to_string(g.endpoints.front().port) + " go beyond port 65535";
     }
   }
+  for (const auto& s : model.services) {
+    for (const auto& g : s.service.groups) {
+      for (const auto& b : g.backends) {
+        if (b.id > kMaxBackendId) {
+          return "service \"" + s.service.name + "\": backend id " + std::to_string(b.id) +
+                 " is above " + std::to_string(kMaxBackendId) + " (the XDP backends map)";
+        }
+      }
+    }
+  }
   for (const auto& g : model.gateways) {
     if (all_lanes - g.lanes > kMaxLaneSlots) {
       return "gateway " + std::to_string(g.id) + " would have " + std::to_string(all_lanes - g.lanes) +
@@ -105,7 +175,8 @@ std::optional<std::string> snapshot_limits_problem(const model::Model& model) {
 }
 
 v1::GatewaySnapshot compile_snapshot(const model::Model& model, const steering::SteeringState& state,
-                                     std::uint32_t gateway, std::uint64_t version) {
+                                     std::uint32_t gateway, std::uint64_t version,
+                                     const std::set<GroupKey>& unhealthy_groups) {
   if (version == 0) throw std::invalid_argument("snapshot version 0: versions start at 1");
   const MeshTopology topology(model);
   const auto& self = known(topology, gateway);
@@ -132,6 +203,11 @@ v1::GatewaySnapshot compile_snapshot(const model::Model& model, const steering::
   out.mutable_probe()->set_miss_threshold(probe.miss_threshold);
   out.mutable_probe()->set_recover_threshold(probe.recover_threshold);
   out.mutable_probe()->set_timeout_ms(static_cast<std::uint32_t>(probe.timeout.count()));
+  std::vector<const model::ServiceModel*> services;
+  for (const auto& s : model.services) services.push_back(&s);
+  std::sort(services.begin(), services.end(),
+            [](const auto* a, const auto* b) { return a->service.name < b->service.name; });
+  for (const auto* s : services) fill_service(*s, self.region, unhealthy_groups, *out.add_services());
   return out;
 }
 

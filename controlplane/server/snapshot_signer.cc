@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 #include <stdexcept>
 
 #include <google/protobuf/io/coded_stream.h>
@@ -95,6 +96,25 @@ v1::SignedSnapshot sign_snapshot(const SigningKey& key, const v1::GatewaySnapsho
   signed_snapshot.set_snapshot(serialize_deterministic(snapshot));
   signed_snapshot.set_signature(key.sign(signed_snapshot.snapshot()));
   signed_snapshot.set_version(snapshot.version());
+  return signed_snapshot;
+}
+
+v1::SignedSnapshot sign_unversioned(const SigningKey& key, std::string_view unversioned, std::uint64_t version) {
+  std::string bytes;
+  bytes.reserve(unversioned.size() + 11);
+  bytes.push_back(static_cast<char>(0x08));  // field 1 (version), varint
+  for (std::uint64_t v = version; ; v >>= 7) {
+    if (v < 0x80) {
+      bytes.push_back(static_cast<char>(v));
+      break;
+    }
+    bytes.push_back(static_cast<char>((v & 0x7f) | 0x80));
+  }
+  bytes.append(unversioned);
+  v1::SignedSnapshot signed_snapshot;
+  signed_snapshot.set_signature(key.sign(bytes));
+  signed_snapshot.set_snapshot(std::move(bytes));
+  signed_snapshot.set_version(version);
   return signed_snapshot;
 }
 

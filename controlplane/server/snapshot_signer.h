@@ -43,6 +43,11 @@ Result<SigningKey, std::string> write_new_signing_key_file(const std::filesystem
 // `snapshot` serialized once; the signature covers exactly the bytes sent.
 v1::SignedSnapshot sign_snapshot(const SigningKey& key, const v1::GatewaySnapshot& snapshot);
 
+// The same from the snapshot serialized (serialize_deterministic) with version 0, and the version:
+// field 1 comes first in a deterministic serialization, so its encoding prefixed to those bytes
+// gives exactly the bytes of the snapshot at that version, without copying the message.
+v1::SignedSnapshot sign_unversioned(const SigningKey& key, std::string_view unversioned, std::uint64_t version);
+
 // Serialization with a fixed field and map order, so equal snapshots have equal bytes.
 std::string serialize_deterministic(const v1::GatewaySnapshot& snapshot);
 

@@ -170,6 +170,23 @@ bool PathSteering::update(GatewayId reporter, const v1::Report& report, Nanos no
   for (auto& [region, decision] : own->second) {
     decision = next_decision(decision, candidates(reporter, region), model_->policy.hysteresis);
   }
+  changed_.clear();
+  if (!model_->policy.relay) {
+    // Every decision stays direct and no backup is a relay: nothing outside the reporter's routes moves.
+    bool changed = false;
+    auto& routes = state_.routes[reporter];
+    for (const auto& entry : own->second) {
+      const std::string& region = entry.first;
+      auto route = build_route(reporter, region);
+      auto& current = routes[region];
+      if (route != current) {
+        current = std::move(route);
+        changed = true;
+      }
+    }
+    if (changed) changed_.push_back(reporter);
+    return changed;
+  }
   // A move can make another gateway's relay unfit, and its move another's; each pass settles at
   // least one route on a fit path, so a bounded number of passes reaches a fixed point.
   const std::size_t max_passes = topology_.gateways().size() + 1;
@@ -186,9 +203,12 @@ bool PathSteering::update(GatewayId reporter, const v1::Report& report, Nanos no
     if (!moved) break;
   }
   auto next = build_state();
-  const bool changed = next != state_;
+  for (const auto& [gateway, routes] : next.routes) {
+    auto before = state_.routes.find(gateway);
+    if (before == state_.routes.end() || before->second != routes) changed_.push_back(gateway);
+  }
   state_ = std::move(next);
-  return changed;
+  return !changed_.empty();
 }
 
 std::optional<Nanos> PathSteering::path_rtt(GatewayId gateway, const std::string& region) const {

@@ -42,7 +42,15 @@ class PathSteering {
   // other gateways only move when the report made their path dead or unfit (a relay whose relay
   // gateway stopped going direct). True when any route in state() changed. Reports from unknown
   // gateways are ignored (false). `now` must not go backwards.
+  // Without relays (policy.relay off) a route depends on its own gateway's measurements alone, so
+  // only the reporter's routes are stepped and rebuilt: O(regions x gateways per region) a report,
+  // which is what lets one controller serve a thousand gateways. (Another gateway's route whose
+  // down samples aged out meanwhile follows at that gateway's next report.) With relays every
+  // route may hang on the reporter's measurements (relay legs and relay backups), and the whole
+  // state is rebuilt: O(gateways^2 x regions) a report.
   bool update(GatewayId reporter, const v1::Report& report, Nanos now);
+  // The gateways whose routes the last update() changed, ascending.
+  const std::vector<GatewayId>& changed_gateways() const { return changed_; }
 
   const SteeringState& state() const { return state_; }
   // The decision behind state(); null for an unknown gateway or its own region.
@@ -69,6 +77,7 @@ class PathSteering {
   Nanos now_{0};
   std::map<GatewayId, std::map<std::string, PathDecision>> decisions_;
   SteeringState state_;
+  std::vector<GatewayId> changed_;
 };
 
 }  // namespace anymesh::steering

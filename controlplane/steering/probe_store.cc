@@ -21,7 +21,7 @@ bool ProbeStore::usable(const v1::LaneReport& lane) const {
 void ProbeStore::add(GatewayId reporter, const v1::Report& report, Nanos now) {
   for (const auto& lane : report.lanes()) {
     if (lane.peer() == reporter) continue;  // a gateway has no path to itself
-    auto& sample = lanes_[{reporter, lane.peer()}][lane.lane()];
+    auto& sample = lanes_[pair_key(reporter, lane.peer())][lane.lane()];
     sample.usable = usable(lane);
     sample.rtt = Nanos(static_cast<Nanos::rep>(std::min(lane.rtt_ewma_ns(), kMaxRttNs)));
     sample.at = now;
@@ -29,7 +29,7 @@ void ProbeStore::add(GatewayId reporter, const v1::Report& report, Nanos now) {
 }
 
 PathMeasurement ProbeStore::path(GatewayId from, GatewayId to, Nanos now) const {
-  auto it = lanes_.find({from, to});
+  auto it = lanes_.find(pair_key(from, to));
   if (it == lanes_.end()) return {};
   bool seen = false;
   std::uint64_t usable_count = 0;

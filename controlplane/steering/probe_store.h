@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <unordered_map>
 #include <utility>
 
 #include "controlplane/proto/anymesh.pb.h"
@@ -58,8 +59,10 @@ class ProbeStore {
   bool usable(const v1::LaneReport& lane) const;
 
   ProbeStoreConfig config_;
-  // (reporter, peer) -> lane id -> sample: ordered maps, so summing is independent of report order.
-  std::map<std::pair<GatewayId, GatewayId>, std::map<std::uint32_t, LaneSample>> lanes_;
+  static std::uint64_t pair_key(GatewayId from, GatewayId to) { return std::uint64_t{from} << 32 | to; }
+  // (reporter << 32 | peer) -> lane id -> sample. Hashed pairs: a thousand gateways report a
+  // million of them; lanes stay ordered, so summing is independent of report order.
+  std::unordered_map<std::uint64_t, std::map<std::uint32_t, LaneSample>> lanes_;
 };
 
 }  // namespace anymesh::steering

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "dataplane/agent/anycast_services.h"
 #include "dataplane/agent/probe_settings.h"
 #include "dataplane/packet/ip_address.h"
 #include "dataplane/probe/probe_constants.h"
@@ -54,18 +55,21 @@ class AppliedSnapshot {
   const routing::RouteTable& routes() const { return routes_; }
   const ProbeSettings& probe() const { return probe_; }
   std::size_t lane_count() const;  // lane slots in use, over every peer
+  // Anycast services: steered by the table, local backends to check, VIPs to announce.
+  const AnycastServices& anycast() const { return anycast_; }
 
  private:
   friend class SnapshotValidator;
   AppliedSnapshot(std::uint64_t version, GatewayIdentity self, std::vector<PeerGateway> peers,
                   routing::RouteDescription description, routing::RouteTable routes,
-                  ProbeSettings probe)
+                  ProbeSettings probe, AnycastServices anycast)
       : version_(version),
         self_(std::move(self)),
         peers_(std::move(peers)),
         route_description_(std::move(description)),
         routes_(std::move(routes)),
-        probe_(probe) {}
+        probe_(probe),
+        anycast_(std::move(anycast)) {}
 
   std::uint64_t version_;
   GatewayIdentity self_;
@@ -73,6 +77,7 @@ class AppliedSnapshot {
   routing::RouteDescription route_description_;
   routing::RouteTable routes_;
   ProbeSettings probe_;
+  AnycastServices anycast_;
 };
 
 }  // namespace anymesh::agent

@@ -64,10 +64,14 @@ class SnapshotValidator {
     if (auto e = check_groups()) return fail(*e);
     if (auto e = check_prefixes()) return fail(*e);
     if (auto e = check_probe()) return fail(*e);
+    if (auto e = check_services()) return fail(*e);
     auto table = routing::RouteTable::build(routes_);
     if (!table) return fail(from_route_error(table.error()));
+    auto services = anycast::ServiceTable::build(services_);
+    if (!services) return fail(from_service_error(services.error()));
     return AppliedSnapshot(in_.version(), std::move(self_), std::move(peers_), std::move(routes_),
-                           std::move(*table), probe_);
+                           std::move(*table), probe_,
+                           AnycastServices(std::move(services_), std::move(*services), std::move(checks_)));
   }
 
  private:
@@ -326,6 +330,217 @@ class SnapshotValidator {
     return SnapshotError{field, problem->problem};
   }
 
+  // --- services ---
+
+  Problem check_services() {
+    std::set<std::string> names;
+    std::map<std::uint32_t, std::string> backend_ids;
+    for (int i = 0; i < in_.services_size(); ++i) {
+      const auto& in = in_.services(i);
+      const std::string base = at("services", static_cast<std::size_t>(i));
+      anycast::Service out;
+      if (in.name().empty()) return SnapshotError{base + ".name", "must not be empty"};
+      if (!names.insert(in.name()).second) return SnapshotError{base + ".name", quoted(in.name()) + " names another service"};
+      out.name = in.name();
+      if (auto e = check_vips(base, in, out)) return e;
+      if (auto e = check_service_protocol(base, in, out)) return e;
+      std::map<std::uint32_t, int> group_index;
+      for (int g = 0; g < in.groups_size(); ++g) {
+        if (auto e = check_endpoint_group(at(base + ".groups", static_cast<std::size_t>(g)), in.groups(g), out,
+                                          group_index)) {
+          return e;
+        }
+      }
+      if (in.groups_size() == 0) return SnapshotError{base + ".groups", "must list at least one endpoint group"};
+      std::vector<std::vector<IpAddress>> addresses(out.groups.size());
+      std::vector<std::size_t> counts(out.groups.size()), weighted(out.groups.size());
+      for (int b = 0; b < in.backends_size(); ++b) {
+        const std::string field = at(base + ".backends", static_cast<std::size_t>(b));
+        if (auto e = check_service_backend(field, in.backends(b), in, out, group_index, backend_ids, addresses)) return e;
+        std::size_t g = static_cast<std::size_t>(group_index.at(in.backends(b).group()));
+        ++counts[g];
+        weighted[g] += in.backends(b).weight() > 0;
+      }
+      for (std::size_t g = 0; g < out.groups.size(); ++g) {
+        if (counts[g] > 0 && weighted[g] == 0) {
+          return SnapshotError{at(base + ".groups", g), "every backend of the group has weight 0"};
+        }
+      }
+      std::size_t largest = counts.empty() ? 0 : *std::max_element(counts.begin(), counts.end());
+      if (auto e = check_table_size(base, in.maglev_table_size(), largest, out)) return e;
+      services_.push_back(std::move(out));
+    }
+    return std::nullopt;
+  }
+
+  static Problem check_vips(const std::string& base, const v1::Service& in, anycast::Service& out) {
+    constexpr int kMaxVips = 16;
+    if (in.vips_size() == 0 || in.vips_size() > kMaxVips) {
+      return SnapshotError{base + ".vips", "must list 1 to " + std::to_string(kMaxVips) + " addresses, got " +
+                                               std::to_string(in.vips_size())};
+    }
+    for (int v = 0; v < in.vips_size(); ++v) {
+      const std::string field = at(base + ".vips", static_cast<std::size_t>(v));
+      auto vip = IpAddress::parse(in.vips(v));
+      if (!vip) return SnapshotError{field, quoted(in.vips(v)) + " is not an IP address"};
+      bool seen = *vip == out.vip && v > 0;
+      seen = seen || std::find(out.extra_vips.begin(), out.extra_vips.end(), *vip) != out.extra_vips.end();
+      if (seen) return SnapshotError{field, vip->to_string() + " is listed twice"};
+      if (v == 0) {
+        out.vip = *vip;
+      } else {
+        out.extra_vips.push_back(*vip);
+      }
+    }
+    return std::nullopt;
+  }
+
+  static Problem check_service_protocol(const std::string& base, const v1::Service& in, anycast::Service& out) {
+    switch (in.protocol()) {
+      case v1::PROTOCOL_TCP: out.protocol = 6; break;
+      case v1::PROTOCOL_UDP: out.protocol = 17; break;
+      default: return SnapshotError{base + ".protocol", "must be PROTOCOL_TCP or PROTOCOL_UDP"};
+    }
+    if (in.port_first() == 0 || in.port_first() > 65535) {
+      return SnapshotError{base + ".port_first", std::to_string(in.port_first()) + " is not a port"};
+    }
+    std::uint32_t last = in.port_last() == 0 ? in.port_first() : in.port_last();
+    if (last < in.port_first() || last > 65535) {
+      return SnapshotError{base + ".port_last", std::to_string(in.port_last()) + " is not a port from port_first (" +
+                                                    std::to_string(in.port_first()) + ") to 65535"};
+    }
+    out.ports = {static_cast<std::uint16_t>(in.port_first()), static_cast<std::uint16_t>(last)};
+    switch (in.affinity()) {
+      case v1::AFFINITY_NONE: out.affinity = anycast::Affinity::none; break;
+      case v1::AFFINITY_SOURCE_IP: out.affinity = anycast::Affinity::source_ip; break;
+      default: return SnapshotError{base + ".affinity", "unknown affinity " + std::to_string(static_cast<int>(in.affinity()))};
+    }
+    return std::nullopt;
+  }
+
+  static Problem check_health_check(const std::string& field, const v1::HealthCheck& in, HealthCheckSpec& out) {
+    switch (in.type()) {
+      case v1::HEALTH_CHECK_TCP: out.kind = HealthCheckKind::tcp; break;
+      case v1::HEALTH_CHECK_HTTP: out.kind = HealthCheckKind::http; break;
+      case v1::HEALTH_CHECK_UDP: out.kind = HealthCheckKind::udp; break;
+      default: return SnapshotError{field + ".type", "must be HEALTH_CHECK_TCP, _HTTP or _UDP"};
+    }
+    if (in.interval_ms() < 10 || in.interval_ms() > 3'600'000) {
+      return SnapshotError{field + ".interval_ms", std::to_string(in.interval_ms()) + " is not 10 .. 3600000"};
+    }
+    if (in.rise() < 1 || in.rise() > 1000) return SnapshotError{field + ".rise", std::to_string(in.rise()) + " is not 1 .. 1000"};
+    if (in.fall() < 1 || in.fall() > 1000) return SnapshotError{field + ".fall", std::to_string(in.fall()) + " is not 1 .. 1000"};
+    if (in.port() == 0 || in.port() > 65535) return SnapshotError{field + ".port", std::to_string(in.port()) + " is not a port"};
+    if (out.kind == HealthCheckKind::http) {
+      if (in.path().empty() || in.path().front() != '/') {
+        return SnapshotError{field + ".path", quoted(in.path()) + " does not start with /"};
+      }
+      if (in.path().find_first_of(" \r\n") != std::string::npos) {
+        return SnapshotError{field + ".path", quoted(in.path()) + " holds a space or line break"};
+      }
+      out.path = in.path();
+    } else if (!in.path().empty()) {
+      return SnapshotError{field + ".path", "only an http check has a path"};
+    }
+    out.interval = std::chrono::milliseconds(in.interval_ms());
+    out.rise = in.rise();
+    out.fall = in.fall();
+    out.port = static_cast<std::uint16_t>(in.port());
+    return std::nullopt;
+  }
+
+  Problem check_endpoint_group(const std::string& field, const v1::EndpointGroup& in, anycast::Service& out,
+                               std::map<std::uint32_t, int>& group_index) {
+    if (in.id() > 65535) return SnapshotError{field + ".id", std::to_string(in.id()) + " is above 65535"};
+    if (auto [it, fresh] = group_index.try_emplace(in.id(), static_cast<int>(out.groups.size())); !fresh) {
+      return SnapshotError{field + ".id", std::to_string(in.id()) + " is the id of another group of the service"};
+    }
+    if (auto e = check_region(field + ".region", in.region())) return e;
+    for (const auto& g : out.groups) {
+      if (g.region == in.region()) return SnapshotError{field + ".region", quoted(in.region()) + " has another group in this service"};
+    }
+    if (in.weight() > 255) return SnapshotError{field + ".weight", std::to_string(in.weight()) + " is above 255"};
+    if (in.dial_percent() > 100) return SnapshotError{field + ".dial_percent", std::to_string(in.dial_percent()) + " is above 100"};
+    HealthCheckSpec spec;
+    if (auto e = check_health_check(field + ".health_check", in.health_check(), spec)) return e;
+    anycast::EndpointGroup g;
+    g.id = static_cast<std::uint16_t>(in.id());
+    g.region = in.region();
+    g.weight = in.weight();
+    g.dial_percent = in.dial_percent();
+    g.healthy = !in.has_healthy() || in.healthy();
+    out.groups.push_back(std::move(g));
+    group_specs_.push_back(spec);
+    return std::nullopt;
+  }
+
+  Problem check_service_backend(const std::string& field, const v1::Backend& in, const v1::Service& service,
+                                anycast::Service& out, const std::map<std::uint32_t, int>& group_index,
+                                std::map<std::uint32_t, std::string>& backend_ids,
+                                std::vector<std::vector<IpAddress>>& addresses) {
+    // The XDP backends map is indexed by id (bpf/include/map_layouts.h).
+    if (in.id() > 65535) return SnapshotError{field + ".id", std::to_string(in.id()) + " is above 65535"};
+    if (auto [it, fresh] = backend_ids.try_emplace(in.id(), field); !fresh) {
+      return SnapshotError{field + ".id", std::to_string(in.id()) + " already is " + it->second};
+    }
+    auto address = IpAddress::parse(in.address());
+    if (!address) return SnapshotError{field + ".address", quoted(in.address()) + " is not an IP address"};
+    if (in.weight() > 255) return SnapshotError{field + ".weight", std::to_string(in.weight()) + " is above 255"};
+    auto g = group_index.find(in.group());
+    if (g == group_index.end()) return SnapshotError{field + ".group", "no group with id " + std::to_string(in.group())};
+    auto& group = out.groups[static_cast<std::size_t>(g->second)];
+    auto& seen = addresses[static_cast<std::size_t>(g->second)];
+    if (std::find(seen.begin(), seen.end(), *address) != seen.end()) {
+      return SnapshotError{field + ".address", address->to_string() + " appears twice in group " + std::to_string(in.group())};
+    }
+    seen.push_back(*address);
+    bool ours = group.region == self_.region;
+    if (in.local() != ours) {
+      return SnapshotError{field + ".local", std::string(in.local() ? "set" : "not set") + " but group " +
+                                                 std::to_string(in.group()) + " is in region " + quoted(group.region) +
+                                                 (ours ? ", this gateway's" : ", not this gateway's " + quoted(self_.region))};
+    }
+    if (!ours) return std::nullopt;  // another region's: reached through the tunnel, not listed
+    group.backends.push_back(anycast::Backend{in.id(), *address, in.weight(), true});
+    checks_.push_back(BackendCheck{in.id(), *address, service.name(), group.id,
+                                   group_specs_[group_specs_.size() - out.groups.size() + static_cast<std::size_t>(g->second)]});
+    return std::nullopt;
+  }
+
+  static Problem check_table_size(const std::string& base, std::uint32_t size, std::size_t largest_group,
+                                  anycast::Service& out) {
+    const std::string field = base + ".maglev_table_size";
+    if (size == 0) size = anycast::kDefaultMaglevTableSize;
+    if (size > anycast::kMaxMaglevTableSize) return SnapshotError{field, std::to_string(size) + " is above 16777216"};
+    if (!anycast::is_prime(size)) return SnapshotError{field, std::to_string(size) + " is not prime"};
+    if (static_cast<std::uint64_t>(size) < std::uint64_t{anycast::kMaglevSlotsPerBackend} * largest_group) {
+      return SnapshotError{field, std::to_string(size) + " is below 100 slots for each of " +
+                                      std::to_string(largest_group) + " backends of a group"};
+    }
+    out.maglev_table_size = size;
+    return std::nullopt;
+  }
+
+  // What ServiceTable::build() still finds (VIP and port overlaps between services), in our fields.
+  static SnapshotError from_service_error(const anycast::ServiceError& e) {
+    std::string field = e.field;
+    auto replace_tail = [&field](std::string_view old, const std::string& now) {
+      if (field.size() > old.size() && field.ends_with(old)) {
+        field.replace(field.size() - old.size(), old.size(), now);
+        return true;
+      }
+      return false;
+    };
+    if (!replace_tail(".ports", ".port_first")) {
+      auto extra = field.find(".extra_vips[");
+      if (extra != std::string::npos) {
+        auto index = std::stoul(field.substr(extra + 12));
+        field = field.substr(0, extra) + ".vips[" + std::to_string(index + 1) + "]";
+      }
+    }
+    return SnapshotError{field, e.reason};
+  }
+
   const v1::GatewaySnapshot& in_;
   const ProbeSettings& fallback_;
   GatewayIdentity self_;
@@ -334,6 +549,9 @@ class SnapshotValidator {
   std::map<IpAddress, std::string> tunnel_owners_;
   routing::RouteDescription routes_;
   ProbeSettings probe_;
+  std::vector<anycast::Service> services_;
+  std::vector<HealthCheckSpec> group_specs_;  // per group of every service so far, in order
+  std::vector<BackendCheck> checks_;
 };
 
 Result<AppliedSnapshot, SnapshotError> validate_snapshot(const v1::GatewaySnapshot& snapshot,

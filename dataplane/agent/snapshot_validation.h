@@ -23,6 +23,14 @@ namespace anymesh::agent {
 //   the rest of routing::validate_routes() (weights, counts, other_lane against the primaries).
 // - prefixes: "address/length" with no host bits, naming a group's region, once each.
 // - probe: 0 fields take `fallback`'s value; the result must pass check_probe_settings().
+// - services: a unique name; 1 .. 16 distinct VIPs; tcp or udp; port_first 1 .. 65535, port_last 0
+//   or port_first .. 65535; a known affinity; groups: ids unique in the service and below 65536,
+//   a region name once per service, weight <= 255, dial_percent <= 100, a complete health check;
+//   backends: ids unique in the snapshot and below 65536, an IP address, weight <= 255, a group id
+//   of the service, an address once per group, `local` set exactly for groups of self's region,
+//   not every backend of a group at weight 0; maglev_table_size 0 (65537) or a prime up to 2^24
+//   with 100 slots per backend of the largest group; no two services on one VIP, protocol and port.
+//   Only local backends enter the AnycastServices table; all are checked.
 Result<AppliedSnapshot, SnapshotError> validate_snapshot(const v1::GatewaySnapshot& snapshot,
                                                          const ProbeSettings& fallback = {});
 

@@ -1,5 +1,5 @@
 // libFuzzer harness: the anycast stage on arbitrary bytes must pass them untouched, drop them, or
-// write its output only inside the buffer it was given (headroom included); ASan catches the rest.
+// write its output only inside the buffer it was given (headroom included); with ANYMESH_SANITIZE, ASan catches the rest.
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
