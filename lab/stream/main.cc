@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -34,11 +35,17 @@ struct Stamp {
 // Bytes a UDP payload occupies as an Ethernet frame (no FCS): what the emulator's rate limit counts.
 constexpr std::size_t kFrameOverhead = 14 + 20 + 8;
 
+// Set by SIGINT/SIGTERM: send stops early and still reports what it sent.
+volatile std::sig_atomic_t g_stop = 0;
+void on_stop_signal(int) { g_stop = 1; }
+
 int usage() {
   std::fprintf(stderr,
                "usage: stream send --to IP:PORT [--size 64] [--pps N|0=max] [--count N] [--duration S]\n"
-               "       stream recv --port P [--duration S] [--idle S] [--gap-ms MS]\n"
-               "recv prints JSON: packets, frame bytes, window, rates, lost (by sequence), reordered, gaps.\n");
+               "       (SIGINT/SIGTERM end send early; it still prints its JSON)\n"
+               "       stream recv --port P [--duration S] [--idle S] [--gap-ms MS] [--bin-ms MS]\n"
+               "recv prints JSON: packets, frame bytes, window, rates, lost (by sequence), reordered, gaps;\n"
+               "with --bin-ms also the packets received in each bin of that width from the first arrival.\n");
   return 2;
 }
 
@@ -66,6 +73,8 @@ int send_mode(int argc, char** argv) {
   }
   if (to.sin_port == 0 || size < sizeof(Stamp) || size > 1472 || duration <= 0 || duration > 600) return usage();
   prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
   const int fd = socket(AF_INET, SOCK_DGRAM, 0);
   if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
     std::perror("stream send");
@@ -87,7 +96,7 @@ int send_mode(int argc, char** argv) {
   std::uint64_t seq = 0, refused = 0;
   for (;;) {
     const Nanos now = now_ns();
-    if (now >= end || (count && seq >= count)) break;
+    if (now >= end || (count && seq >= count) || g_stop) break;
     // Paced: send what is due by now, then sleep 100 us; unpaced (--pps 0): full batches back to back.
     std::uint64_t due = pps > 0 ? static_cast<std::uint64_t>(static_cast<double>(now - start) * pps / 1e9) + 1 : seq + kBatch;
     if (count) due = std::min(due, count);
@@ -125,16 +134,17 @@ struct Gap {
 
 int recv_mode(int argc, char** argv) {
   int port = 0;
-  double duration = 5.0, idle = 0.5, gap_ms = 0.5;
+  double duration = 5.0, idle = 0.5, gap_ms = 0.5, bin_ms = 0;
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
     if (k == "--port") port = std::atoi(v.c_str());
     else if (k == "--duration") duration = std::atof(v.c_str());
     else if (k == "--idle") idle = std::atof(v.c_str());
     else if (k == "--gap-ms") gap_ms = std::atof(v.c_str());
+    else if (k == "--bin-ms") bin_ms = std::atof(v.c_str());
     else return usage();
   }
-  if (port <= 0 || duration <= 0 || duration > 600) return usage();
+  if (port <= 0 || duration <= 0 || duration > 600 || bin_ms < 0 || (bin_ms > 0 && bin_ms < 0.1)) return usage();
   const int fd = socket(AF_INET, SOCK_DGRAM, 0);
   int rcvbuf = 16 << 20;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf);
@@ -165,6 +175,9 @@ int recv_mode(int argc, char** argv) {
   std::vector<Gap> gaps;
   std::vector<double> one_way;  // arrival - send stamp, ms (same host clock, so meaningful)
   one_way.reserve(1 << 20);
+  // Arrivals per bin (a receive rate over time); sized for the whole duration up front.
+  const Nanos bin_ns = static_cast<Nanos>(bin_ms * 1e6);
+  std::vector<std::uint32_t> bins(bin_ns > 0 ? static_cast<std::size_t>(duration * 1e9 / static_cast<double>(bin_ns)) + 1 : 0);
   for (;;) {
     const Nanos now = now_ns();
     if (now >= deadline || (packets > 0 && now - last > static_cast<Nanos>(idle * 1e9))) break;
@@ -187,6 +200,10 @@ int recv_mode(int argc, char** argv) {
       ++packets;
       frame_bytes += len + kFrameOverhead;
       last = at;
+      if (bin_ns > 0) {
+        const auto bin = static_cast<std::size_t>((at - first) / bin_ns);
+        if (bin < bins.size()) ++bins[bin];
+      }
       if (one_way.size() < one_way.capacity()) one_way.push_back(static_cast<double>(at - s.sent_ns) / 1e6);
     }
   }
@@ -207,7 +224,15 @@ int recv_mode(int argc, char** argv) {
   for (std::size_t i = 0; i < gaps.size(); ++i)
     std::printf("%s[%lld,%lld]", i ? "," : "", static_cast<long long>(gaps[i].start),
                 static_cast<long long>(gaps[i].end));
-  std::printf("]}\n");
+  std::printf("]");
+  if (bin_ns > 0) {
+    // Up to the last arrival's bin: bins after it are only the idle wait before the exit.
+    const std::size_t used = packets ? std::min(bins.size(), static_cast<std::size_t>((last - first) / bin_ns) + 1) : 0;
+    std::printf(",\"bin_ms\":%g,\"bins\":[", bin_ms);
+    for (std::size_t i = 0; i < used; ++i) std::printf("%s%u", i ? "," : "", bins[i]);
+    std::printf("]");
+  }
+  std::printf("}\n");
   close(fd);
   return 0;
 }
