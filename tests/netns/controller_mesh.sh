@@ -4,7 +4,8 @@
 #           (relay) once the reports show it for the sustained number of reports; the time is reported.
 #   static: the controller is killed: a 1 ms stream r1 -> r2 loses nothing and every gateway keeps
 #           its snapshot; restarted, every gateway reconnects and is in sync, still without loss.
-#   flap:   the r1-r3 delay flaps between 5 and 30 ms every 0.5 s: the route does not flap.
+#   flap:   the r1-r3 delay flaps between 5 and 30 ms every 0.5 s: the route does not flap (it may
+#           move once to the relay, which is better on average, but never back and forth).
 source "$(dirname "$0")/lab_lib.sh"
 mode=${1:?steer, static or flap}
 : "${AM_LAB_GATEWAY:?set AM_LAB_GATEWAY}" "${AM_LAB_CONTROLLER:?set AM_LAB_CONTROLLER}"
@@ -97,7 +98,7 @@ PYEOF
       done
     done
     echo "r1's next hop for r3 changed $changes times over 14 flips (snapshot v$v0 -> v$(version_of 1))"
-    check "the route does not follow a flapping link" "c == 0" c="$changes"
+    check "the route does not follow a flapping link (at most one move, no return)" "c <= 1" c="$changes"
     ;;
   *) fail "unknown mode $mode" ;;
 esac
