@@ -31,15 +31,9 @@ int check_config(const GatewayOptions& options) {
   std::string snapshot = "no snapshot file";
   if (options.snapshot_file) {
     // The same loader and probe fallback the running gateway will use.
-    auto loaded = anymesh::agent::load_snapshot_file(*options.snapshot_file, options.probe);
+    auto loaded = anymesh::agent::load_own_snapshot_file(*options.snapshot_file, options.gateway_id, options.region,
+                                                         options.probe);
     if (!loaded) return bad("--snapshot: " + loaded.error().to_string());
-    if (loaded->self().id != options.gateway_id) {
-      return bad("--snapshot: self.id " + std::to_string(loaded->self().id) + " is not --gateway-id " +
-                 std::to_string(options.gateway_id));
-    }
-    if (loaded->self().region != options.region) {
-      return bad("--snapshot: self.region '" + loaded->self().region + "' is not --region '" + options.region + "'");
-    }
     snapshot = "snapshot v" + std::to_string(loaded->version()) + " (" + std::to_string(loaded->peers().size()) +
                " peers, " + std::to_string(loaded->lane_count()) + " lanes, " +
                std::to_string(loaded->routes().prefix_count()) + " prefixes)";

@@ -86,4 +86,20 @@ Result<AppliedSnapshot, SnapshotError> load_snapshot_file(const std::filesystem:
   return load_snapshot({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}, probe_fallback);
 }
 
+Result<AppliedSnapshot, SnapshotError> load_own_snapshot_file(const std::filesystem::path& path,
+                                                              routing::GatewayId gateway_id,
+                                                              const std::string& region,
+                                                              const ProbeSettings& probe_fallback) {
+  auto loaded = load_snapshot_file(path, probe_fallback);
+  if (!loaded) return loaded;
+  if (loaded->self().id != gateway_id) {
+    return fail(SnapshotError{"self.id", std::to_string(loaded->self().id) + " is not --gateway-id " +
+                                             std::to_string(gateway_id)});
+  }
+  if (loaded->self().region != region) {
+    return fail(SnapshotError{"self.region", "'" + loaded->self().region + "' is not --region '" + region + "'"});
+  }
+  return loaded;
+}
+
 }  // namespace anymesh::agent

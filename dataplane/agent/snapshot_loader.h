@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "dataplane/agent/applied_snapshot.h"
@@ -32,5 +33,13 @@ Result<AppliedSnapshot, SnapshotError> load_snapshot_text(std::string_view text,
 // reported with the field "snapshot file".
 Result<AppliedSnapshot, SnapshotError> load_snapshot_file(const std::filesystem::path& path,
                                                           const ProbeSettings& probe_fallback = {});
+
+// load_snapshot_file() for this gateway: also refused when the snapshot's self is another
+// gateway (field "self.id") or another region (field "self.region"). Start-up checks and reloads
+// use this one, so they refuse the same files.
+Result<AppliedSnapshot, SnapshotError> load_own_snapshot_file(const std::filesystem::path& path,
+                                                              routing::GatewayId gateway_id,
+                                                              const std::string& region,
+                                                              const ProbeSettings& probe_fallback = {});
 
 }  // namespace anymesh::agent

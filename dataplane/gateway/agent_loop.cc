@@ -62,9 +62,8 @@ std::uint32_t interface_ipv4(const std::string& name) {
 }
 
 std::shared_ptr<const agent::AppliedSnapshot> load_checked(const agent::GatewayOptions& options) {
-  auto loaded = agent::load_snapshot_file(*options.snapshot_file, options.probe);
+  auto loaded = agent::load_own_snapshot_file(*options.snapshot_file, options.gateway_id, options.region, options.probe);
   if (!loaded) throw std::runtime_error("--snapshot: " + loaded.error().to_string());
-  if (loaded->self().id != options.gateway_id) throw std::runtime_error("--snapshot: self.id is not --gateway-id");
   return std::make_shared<const agent::AppliedSnapshot>(std::move(*loaded));
 }
 

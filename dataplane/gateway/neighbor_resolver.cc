@@ -67,9 +67,10 @@ pipeline::NeighborState NeighborResolver::build(const agent::AppliedSnapshot* sn
   };
   std::vector<pipeline::NeighborEntry> outer_entries;
   for (std::uint32_t d : outer_targets) resolve(d, outer_, outer_entries);
+  std::set<std::uint32_t> on_link;
+  for (const auto& e : inner_entries) on_link.insert(e.ipv4);
   for (std::uint32_t d : inner_wanted_) {
-    bool direct = false;
-    for (const auto& e : inner_entries) direct = direct || e.ipv4 == d;
+    bool direct = on_link.count(d) != 0;
     if (direct && !refresh) continue;
     std::vector<pipeline::NeighborEntry> via;
     resolve(d, inner_, via);

@@ -24,12 +24,7 @@ int run_worker(void* arg) { return static_cast<Worker*>(arg)->run(); }
 template <typename Counters>
 Counters sum(const std::array<Published<Counters>, kMaxWorkers>& published, unsigned workers) {
   Counters total;
-  auto* out = reinterpret_cast<std::uint64_t*>(&total);
-  for (unsigned w = 0; w < workers; ++w) {
-    Counters c = published[w].read();
-    const auto* in = reinterpret_cast<const std::uint64_t*>(&c);
-    for (std::size_t i = 0; i < sizeof(Counters) / sizeof(std::uint64_t); ++i) out[i] += in[i];
-  }
+  for (unsigned w = 0; w < workers; ++w) add_counters(total, published[w].read());
   return total;
 }
 
@@ -147,6 +142,18 @@ wg::UapiDeviceState GatewayRuntime::uapi_state() const {
   auto s = snapshot();
   if (!s) return state;
   for (const auto& peer : s->peers()) {
+    // What the peer carries for us: the prefixes of the groups it is a next hop of, and its
+    // tunnel address (the probes'); the same for each of its lanes.
+    std::vector<IpPrefix> allowed;
+    for (const auto& prefix : s->route_description().prefixes) {
+      for (const auto& group : s->route_description().groups) {
+        if (group.name != prefix.group) continue;
+        for (const auto& hop : group.next_hops) {
+          if (hop.gateway == peer.id) allowed.push_back(prefix.prefix);
+        }
+      }
+    }
+    allowed.push_back(IpPrefix{peer.tunnel_address, 32});
     for (const auto& lane : peer.lanes) {
       const LaneStatus& st = shared_.lanes.status(lane.slot);
       wg::UapiPeerState p;
@@ -161,15 +168,7 @@ wg::UapiDeviceState GatewayRuntime::uapi_state() const {
       p.last_handshake_nsec = hs % 1'000'000'000;
       p.rx_bytes = st.rx_bytes.load(std::memory_order_relaxed);
       p.tx_bytes = st.tx_bytes.load(std::memory_order_relaxed);
-      for (const auto& prefix : s->route_description().prefixes) {
-        for (const auto& group : s->route_description().groups) {
-          if (group.name != prefix.group) continue;
-          for (const auto& hop : group.next_hops) {
-            if (hop.gateway == peer.id) p.allowed_ips.push_back(prefix.prefix);
-          }
-        }
-      }
-      p.allowed_ips.push_back(IpPrefix{peer.tunnel_address, 32});
+      p.allowed_ips = allowed;
       state.peers.push_back(std::move(p));
     }
   }

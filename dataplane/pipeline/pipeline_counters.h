@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 
 namespace anymesh::pipeline {
@@ -30,6 +31,15 @@ struct PipelineCounters {
 #undef ANYMESH_PIPELINE_VISIT
   }
 };
+
+// Adds every counter of `from` to `into`: counter sets are structs of std::uint64_t only.
+template <typename Counters>
+void add_counters(Counters& into, const Counters& from) {
+  static_assert(sizeof(Counters) % sizeof(std::uint64_t) == 0, "a counter set holds std::uint64_t only");
+  auto* out = reinterpret_cast<std::uint64_t*>(&into);
+  const auto* in = reinterpret_cast<const std::uint64_t*>(&from);
+  for (std::size_t i = 0; i < sizeof(Counters) / sizeof(std::uint64_t); ++i) out[i] += in[i];
+}
 
 // A copy of a counter set that another thread may read while its owner republishes it.
 template <typename Counters, std::size_t N>

@@ -86,8 +86,8 @@ int Worker::run() {
     if (routes_ != nullptr && neighbors_ != nullptr) {
       up_ = shared_.lanes.mask();
       work += poll_handoff();
-      work += poll_inner();
-      work += poll_outer();
+      work += poll(shared_.inner.id, &Worker::from_inner);
+      work += poll(shared_.outer.id, &Worker::from_outer);
       flush_seals();
       run_timers();
       flush_seals();
@@ -232,17 +232,10 @@ Worker::PeerRuntime* Worker::peer_of(std::uint32_t lane, wg::PeerId id) {
 
 // --- stages ------------------------------------------------------------------------------------
 
-std::size_t Worker::poll_inner() {
+std::size_t Worker::poll(std::uint16_t port, void (Worker::*stage)(rte_mbuf*)) {
   std::array<rte_mbuf*, kBurst> burst;
-  std::uint16_t n = rte_eth_rx_burst(shared_.inner.id, queue_, burst.data(), kBurst);
-  for (std::uint16_t i = 0; i < n; ++i) from_inner(burst[i]);
-  return n;
-}
-
-std::size_t Worker::poll_outer() {
-  std::array<rte_mbuf*, kBurst> burst;
-  std::uint16_t n = rte_eth_rx_burst(shared_.outer.id, queue_, burst.data(), kBurst);
-  for (std::uint16_t i = 0; i < n; ++i) from_outer(burst[i]);
+  std::uint16_t n = rte_eth_rx_burst(port, queue_, burst.data(), kBurst);
+  for (std::uint16_t i = 0; i < n; ++i) (this->*stage)(burst[i]);
   return n;
 }
 
@@ -312,10 +305,9 @@ void Worker::seal_on_slot(rte_mbuf* m, routing::LaneSlot slot) {
   seal_on_lane(m, peers_[where.peer], where.lane);
 }
 
-// m holds one IP packet (data at its first byte); the sealed message is written in place and
-// framed in the same mbuf.
-// Queued: flush_seals() seals runs of packets for the same session with one call (one clock
-// read, one key-freshness check per run).
+// m holds one IP packet (data at its first byte). Queued: flush_seals() seals runs of packets for
+// the same session with one call (one clock read, one key-freshness check per run), in place, and
+// frames each in its own mbuf.
 void Worker::seal_on_lane(rte_mbuf* m, PeerRuntime& peer, std::uint32_t lane) {
   wg::Peer* session = peer.lane_peer[lane];
   if (session == nullptr || !devices_[lane]) return drop(m, counters_.inner_no_route);
@@ -487,11 +479,9 @@ void Worker::to_inner(rte_mbuf* m, std::uint32_t dst) {
 }
 
 void Worker::retry_awaiting(wg::Nanos now) {
+  // Compacts in place: transmit() and drop() never queue a frame again.
   std::size_t kept = 0;
-  std::size_t count = awaiting_count_;
-  awaiting_count_ = 0;
-  std::array<AwaitingNeighbor, 64> still;
-  for (std::size_t i = 0; i < count; ++i) {
+  for (std::size_t i = 0; i < awaiting_count_; ++i) {
     AwaitingNeighbor& a = awaiting_[i];
     const NeighborTable& table = a.side == PortSide::outer ? neighbors_->outer : neighbors_->inner;
     if (const MacAddress* mac = table.find(a.dst)) {
@@ -500,10 +490,9 @@ void Worker::retry_awaiting(wg::Nanos now) {
     } else if (now >= a.deadline) {
       drop(a.m, a.side == PortSide::outer ? counters_.outer_no_neighbor : counters_.inner_no_neighbor);
     } else {
-      still[kept++] = a;
+      awaiting_[kept++] = a;
     }
   }
-  std::copy_n(still.begin(), kept, awaiting_.begin());
   awaiting_count_ = kept;
 }
 
@@ -599,10 +588,7 @@ void Worker::publish_status() {
   shared_.pipeline_counters[index_].publish(counters_);
   wg::DeviceCounters sum;
   for (const auto& device : devices_) {
-    if (!device) continue;
-    auto* out = reinterpret_cast<std::uint64_t*>(&sum);
-    const auto* in = reinterpret_cast<const std::uint64_t*>(&device->counters());
-    for (std::size_t i = 0; i < sizeof(sum) / sizeof(std::uint64_t); ++i) out[i] += in[i];
+    if (device) add_counters(sum, device->counters());
   }
   shared_.tunnel_counters[index_].publish(sum);
   for (PeerRuntime& peer : peers_) {

@@ -49,8 +49,8 @@ class Worker {
   void reconfigure(const RouteState& state);
   void reconfigure_device(std::uint32_t lane, const agent::AppliedSnapshot& s);
 
-  std::size_t poll_inner();
-  std::size_t poll_outer();
+  // One rx burst of a port through a stage (from_inner or from_outer).
+  std::size_t poll(std::uint16_t port, void (Worker::*stage)(rte_mbuf*));
   std::size_t poll_handoff();
   void run_timers();
   void publish_status();

@@ -82,4 +82,14 @@ std::vector<std::string> bpf_fixture_files(const std::string& dir) {
   return files;
 }
 
+std::map<std::string, std::string> key_values(const std::vector<std::string>& tokens, std::size_t from) {
+  std::map<std::string, std::string> kv;
+  for (std::size_t i = from; i < tokens.size(); ++i) {
+    auto eq = tokens[i].find('=');
+    if (eq == std::string::npos) throw std::runtime_error("expected key=value, got " + tokens[i]);
+    kv[tokens[i].substr(0, eq)] = tokens[i].substr(eq + 1);
+  }
+  return kv;
+}
+
 }  // namespace anymesh::bpf::test

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,10 @@ struct BpfFixture {
 
 // Throws std::runtime_error naming the file and line on a malformed fixture.
 BpfFixture load_bpf_fixture(const std::string& path);
+// The key=value tokens of a setup line from index `from` on, as a map. Throws std::runtime_error on
+// a token without '='.
+std::map<std::string, std::string> key_values(const std::vector<std::string>& tokens, std::size_t from);
+
 // Every *.txt under dir, sorted by name.
 std::vector<std::string> bpf_fixture_files(const std::string& dir);
 

@@ -15,17 +15,8 @@ namespace {
 
 using bpf::test::BpfCase;
 using bpf::test::BpfFixture;
+using bpf::test::key_values;
 using namespace std::chrono_literals;
-
-std::map<std::string, std::string> key_values(const std::vector<std::string>& tokens, std::size_t from) {
-  std::map<std::string, std::string> kv;
-  for (std::size_t i = from; i < tokens.size(); ++i) {
-    auto eq = tokens[i].find('=');
-    if (eq == std::string::npos) throw std::runtime_error("expected key=value, got " + tokens[i]);
-    kv[tokens[i].substr(0, eq)] = tokens[i].substr(eq + 1);
-  }
-  return kv;
-}
 
 std::set<std::string> flags(const std::map<std::string, std::string>& kv) {
   std::set<std::string> out;
