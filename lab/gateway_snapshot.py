@@ -1,17 +1,38 @@
 #!/usr/bin/python3
 """Writes the lab's static GatewaySnapshot (protobuf text format) for the gateway of one region.
 
-usage: gateway_snapshot.py REGION REGIONS LANES KEYDIR PROBE_TIMEOUT_MS [VERSION]
+usage: gateway_snapshot.py REGION REGIONS LANES KEYDIR PROBE_TIMEOUT_MS [VERSION [SERVICES BACKENDS]]
 Every other region's gateway is a peer (its outer address 198.51.100.(10+M), tunnel address
 10.200.0.M, lanes on 51820 + i); each region's LAN 10.200.M.0/24 is reached directly over all its
 lanes, with one-hop relays through every third region as precomputed backups. KEYDIR holds
-rN.pub (base64) for every region. The controller compiles the same shape from mesh.yaml."""
+rN.pub (base64) for every region. SERVICES: a lab services file (lab_services.py; "-" for the
+default services), BACKENDS: backends per region. The controller compiles the same shape from mesh.yaml."""
 import base64
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lab_services  # noqa: E402
 
 
 def escaped(key_b64: str) -> str:
     return "".join(f"\\x{b:02x}" for b in base64.b64decode(key_b64))
+
+
+def service_text(s, self_region: str) -> str:
+    h = s["health"]
+    text = [f'services {{ name: "{s["name"]}" vips: "{s["vip"]}" protocol: PROTOCOL_{s["protocol"].upper()} '
+            f'port_first: {s["port"]}']
+    for g in s["groups"]:
+        text.append(f'groups {{ id: {g["id"]} region: "{g["region"]}" weight: {g["weight"]} dial_percent: {g["dial"]} '
+                    f'health_check {{ type: HEALTH_CHECK_{h["type"].upper()} interval_ms: {h["interval_ms"]} '
+                    f'rise: {h["rise"]} fall: {h["fall"]} port: {h["port"]} }} }}')
+    for g in s["groups"]:
+        for b in g["backends"]:
+            local = "true" if g["region"] == self_region else "false"
+            text.append(f'backends {{ id: {b["id"]} address: "{b["address"]}" weight: {b["weight"]} '
+                        f'group: {g["id"]} local: {local} }}')
+    return " ".join(text) + " }"
 
 
 def main() -> None:
@@ -34,6 +55,10 @@ def main() -> None:
     # An echo can only be missed once the path's round trip has passed: the timeout must exceed
     # the longest RTT, and a dead lane is detected timeout + 2 intervals after it died.
     out.append(f"probe {{ interval_ms: 10 miss_threshold: 3 recover_threshold: 5 timeout_ms: {timeout_ms} }}")
+    if len(sys.argv) > 8:
+        path = None if sys.argv[7] == "-" else sys.argv[7]
+        for s in lab_services.load(path, regions, int(sys.argv[8])):
+            out.append(service_text(s, f"r{n}"))
     print("\n".join(out))
 
 

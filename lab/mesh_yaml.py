@@ -2,8 +2,13 @@
 """Writes the controller's mesh.yaml for the running lab: its regions and gateways (keys from
 KEYDIR/rN.pub), the default service, and the probe policy.
 
-usage: mesh_yaml.py REGIONS LANES KEYDIR PROBE_TIMEOUT_MS"""
+usage: mesh_yaml.py REGIONS LANES KEYDIR PROBE_TIMEOUT_MS [SERVICES BACKENDS]
+SERVICES: a lab services file (lab_services.py), "-" for the default services."""
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lab_services  # noqa: E402
 
 
 def main() -> None:
@@ -17,6 +22,18 @@ def main() -> None:
         out += [f"  - id: {n}", f"    region: r{n}", f"    public_key: {key}",
                 f'    endpoints: ["198.51.100.{10 + n}:51820"]', f"    tunnel_address: 10.200.0.{n}",
                 f"    lanes: {lanes}"]
+    if len(sys.argv) > 6:
+        out.append("services:")
+        for s in lab_services.load(None if sys.argv[5] == "-" else sys.argv[5], regions, int(sys.argv[6])):
+            h = s["health"]
+            out += [f"  - name: {s['name']}", f"    vip: {s['vip']}", f"    protocol: {s['protocol']}",
+                    f"    port: {s['port']}", "    groups:"]
+            for g in s["groups"]:
+                out += [f"      - region: {g['region']}", f"        weight: {g['weight']}", f"        dial: {g['dial']}",
+                        "        backends:"]
+                out += [f"          - {{ address: {b['address']}, weight: {b['weight']} }}" for b in g["backends"]]
+                out.append(f"        health_check: {{ type: {h['type']}, interval_ms: {h['interval_ms']}, "
+                           f"rise: {h['rise']}, fall: {h['fall']}, port: {h['port']} }}")
     out += ["policy:", "  probe:", "    interval_ms: 10", "    miss_threshold: 3", "    recover_threshold: 5",
             f"    timeout_ms: {timeout_ms}", "  hysteresis:", "    min_improvement_ms: 10",
             "    min_improvement_fraction: 1/3", "    sustained_reports: 3", "  loss_threshold_percent: 5",

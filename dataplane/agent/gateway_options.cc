@@ -61,6 +61,15 @@ po::options_description gateway_settings() {
       ("outer-address", text("", "from the interface"),
        "IPv4 source address of tunnel packets; default: the first address of the outer port's kernel "
        "interface (vdevs with iface=); required for PCI ports")
+      ("inner-address", text("", "from the interface"),
+       "IPv4 source address of GUE packets to backends; default: the first address of the inner port's "
+       "kernel interface, else --outer-address")
+      ("bgp-control-socket", text("", "none"),
+       "BIRD's control socket: the gateway announces each VIP it can serve and withdraws the others "
+       "(needs --bgp-vips-file)")
+      ("bgp-vips-file", text("", "none"),
+       "the file BIRD includes in its IPv4 static protocol of VIPs; the gateway rewrites it")
+      ("bgp-vips6-file", text("", "none"), "the same for IPv6 VIPs (an ipv6 static protocol)")
       ("wg-interface", text("anymesh0"),
        "name under which `wg show` finds the gateway (UAPI socket /var/run/wireguard/NAME.sock)")
       ("control-socket", text("/run/anymesh/gateway.sock"), "where `anymesh status` and `anymesh routes` ask")
@@ -195,6 +204,21 @@ GatewayOptions read_options(const Reader& in, const std::string& config_file) {
     auto address = IpAddress::parse(outer);
     if (!address || !address->is_v4()) throw bad("outer-address", "'" + outer + "' is not an IPv4 address");
     out.outer_address = *address;
+  }
+  if (const std::string inner = in.get("inner-address"); !inner.empty()) {
+    auto address = IpAddress::parse(inner);
+    if (!address || !address->is_v4()) throw bad("inner-address", "'" + inner + "' is not an IPv4 address");
+    out.inner_address = *address;
+  }
+  if (!in.get("bgp-control-socket").empty()) {
+    BgpSettings bgp;
+    bgp.control_socket = in.get("bgp-control-socket");
+    bgp.vips_file = in.get("bgp-vips-file");
+    if (bgp.vips_file.empty()) throw bad("bgp-vips-file", "missing: required with --bgp-control-socket");
+    if (!in.get("bgp-vips6-file").empty()) bgp.vips6_file = in.get("bgp-vips6-file");
+    out.bgp = bgp;
+  } else if (!in.get("bgp-vips-file").empty() || !in.get("bgp-vips6-file").empty()) {
+    throw bad("bgp-control-socket", "missing: required with --bgp-vips-file");
   }
   out.wg_interface = in.required("wg-interface");
   if (out.wg_interface.size() > 15 || out.wg_interface.find('/') != std::string::npos) {

@@ -26,6 +26,13 @@ struct ControllerSettings {
   wg::Key public_key{};  // pinned ed25519 key: snapshots signed by anything else are refused
 };
 
+// Announcing VIPs through the BIRD next to the gateway (see BgpAnnouncer).
+struct BgpSettings {
+  std::filesystem::path control_socket;
+  std::filesystem::path vips_file;
+  std::filesystem::path vips6_file;  // empty: IPv6 VIPs are not announced
+};
+
 struct GatewayOptions {
   std::filesystem::path config_file;
   routing::GatewayId gateway_id = 0;
@@ -41,6 +48,8 @@ struct GatewayOptions {
   std::uint16_t listen_port = 51820;  // lane i listens on listen_port + i
   std::filesystem::path state_dir;
   std::optional<IpAddress> outer_address;  // none: ask the outer port's kernel interface
+  std::optional<IpAddress> inner_address;  // none: the inner port's kernel interface, else outer
+  std::optional<BgpSettings> bgp;          // none: VIPs are not announced by the gateway
   std::string wg_interface = "anymesh0";
   std::filesystem::path control_socket = "/run/anymesh/gateway.sock";
   std::vector<std::string> dpdk_args;

@@ -12,6 +12,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 #include <mutex>
 #include <stdexcept>
 
@@ -23,6 +25,7 @@
 #include "dataplane/agent/snapshot_store.h"
 #include "dataplane/dpdk/eal.h"
 #include "dataplane/dpdk/port.h"
+#include "dataplane/gateway/anycast_control.h"
 #include "dataplane/gateway/neighbor_resolver.h"
 #include "dataplane/gateway/xdp_prestage.h"
 #include "dataplane/packet/bytes.h"
@@ -48,7 +51,7 @@ void on_signal(int signal) {
 
 void log(const std::string& line) { std::fprintf(stderr, "anymesh-gateway: %s\n", line.c_str()); }
 
-std::uint32_t interface_ipv4(const std::string& name) {
+std::optional<std::uint32_t> optional_interface_ipv4(const std::string& name) {
   ifaddrs* list = nullptr;
   if (::getifaddrs(&list) != 0) throw std::runtime_error("getifaddrs failed");
   std::uint32_t found = 0;
@@ -57,8 +60,22 @@ std::uint32_t interface_ipv4(const std::string& name) {
     found = ntohl(reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr.s_addr);
   }
   ::freeifaddrs(list);
-  if (found == 0) throw std::runtime_error("--outer-port: interface " + name + " has no IPv4 address; set --outer-address");
+  if (found == 0) return std::nullopt;
   return found;
+}
+
+std::uint32_t interface_ipv4(const std::string& name) {
+  auto found = optional_interface_ipv4(name);
+  if (!found) throw std::runtime_error("--outer-port: interface " + name + " has no IPv4 address; set --outer-address");
+  return *found;
+}
+
+// The interface's MTU from sysfs; 1500 when it cannot be read.
+std::uint16_t interface_mtu(const std::string& name) {
+  std::ifstream in("/sys/class/net/" + name + "/mtu");
+  unsigned mtu = 0;
+  if (!(in >> mtu) || mtu < 576 || mtu > 65535) return 1500;
+  return static_cast<std::uint16_t>(mtu);
 }
 
 std::shared_ptr<const agent::AppliedSnapshot> load_checked(const agent::GatewayOptions& options) {
@@ -102,14 +119,30 @@ int serve(const agent::GatewayOptions& configured) {
   }
   if (!snapshot && options.snapshot_file) snapshot = load_checked(options);
 
+  // GUE to backends leaves from the inner port's address (the backends' gateway).
+  std::uint32_t inner_address = outer_address;
+  std::uint16_t inner_mtu = 1500;
+  if (options.inner_address) {
+    inner_address = load_be32(options.inner_address->bytes.data());
+  } else if (inner_interface) {
+    if (auto a = optional_interface_ipv4(*inner_interface)) inner_address = *a;
+  }
+  if (inner_interface) inner_mtu = interface_mtu(*inner_interface);
+
   dpdk::Eal eal(dpdk::eal_arguments(options));
-  pipeline::GatewayRuntime runtime(options, outer_address);
+  pipeline::GatewayRuntime runtime(options, outer_address, inner_address, inner_mtu);
   XdpPrestage xdp(options, outer_address);
-  std::mutex publishing;  // the agent loop (SIGHUP) and the controller session both publish
+  AnycastControl anycast(options.bgp);
+  std::mutex publishing;  // the agent loop (SIGHUP, health) and the controller session publish
+  auto publish_locked = [&](std::shared_ptr<const agent::AppliedSnapshot> next) {
+    auto table = anycast.table_for(next);
+    runtime.publish(next, table);
+    xdp.apply(*next);
+    if (auto line = anycast.announce(next.get(), table.get())) log(*line);
+  };
   auto publish = [&](std::shared_ptr<const agent::AppliedSnapshot> next) {
     std::lock_guard lock(publishing);
-    runtime.publish(next);
-    xdp.apply(*next);
+    publish_locked(std::move(next));
   };
   if (snapshot) publish(snapshot);
   NeighborResolver resolver(outer_interface ? agent::interface_index(*outer_interface) : 0,
@@ -141,7 +174,11 @@ int serve(const agent::GatewayOptions& configured) {
           log("applied snapshot v" + std::to_string(next->version()) + " from the controller");
           return std::nullopt;
         },
-        [&runtime](v1::Report& report) { runtime.fill_report(report); }, last_good);
+        [&runtime, &anycast](v1::Report& report) {
+          runtime.fill_report(report);
+          anycast.fill_report(report);
+        },
+        last_good);
     session->start();
     log("controller session to " + options.controller->address);
   }
@@ -164,8 +201,8 @@ int serve(const agent::GatewayOptions& configured) {
            std::to_string(st.nacks) + " nacks" + (st.last_nack.empty() ? "" : " (last: " + st.last_nack + ")") +
            ", " + std::to_string(st.reports) + " reports\n";
   };
-  agent::ControlSocket control(options.control_socket, [&runtime, &session_text](std::string_view command) -> std::string {
-    if (command == "status") return runtime.status_text() + session_text();
+  agent::ControlSocket control(options.control_socket, [&runtime, &session_text, &anycast](std::string_view command) -> std::string {
+    if (command == "status") return runtime.status_text() + anycast.status_text() + session_text();
     if (command == "routes") return runtime.routes_text();
     if (command == "metrics") return runtime.metrics_text();
     return {};
@@ -174,6 +211,7 @@ int serve(const agent::GatewayOptions& configured) {
 
   auto next_neighbors = Clock::now();
   auto next_refresh = Clock::now() + 5s;
+  auto next_announce = Clock::now() + 1s;
   std::string last_problems;
   while (!g_stop) {
     std::vector<pollfd> fds;
@@ -197,8 +235,20 @@ int serve(const agent::GatewayOptions& configured) {
         }
       }
     }
-    auto misses = runtime.take_neighbor_misses();
+    if (anycast.health_changed()) {
+      // A backend went healthy or unhealthy: the same snapshot with the new verdicts.
+      std::lock_guard lock(publishing);
+      if (auto current = runtime.snapshot()) {
+        publish_locked(current);
+        log("backend health changed; services republished");
+      }
+    }
     auto now = Clock::now();
+    if (now >= next_announce) {
+      next_announce = now + 1s;  // a failed announcement is retried from here
+      if (auto line = anycast.announce(runtime.snapshot().get(), runtime.services().get())) log(*line);
+    }
+    auto misses = runtime.take_neighbor_misses();
     if (!misses.empty() || now >= next_neighbors) {
       resolver.add_misses(misses);
       bool refresh = now >= next_refresh;

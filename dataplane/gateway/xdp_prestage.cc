@@ -51,14 +51,45 @@ XdpPrestage::~XdpPrestage() = default;
 
 bool XdpPrestage::active() const { return !ports_.empty(); }
 
+namespace {
+
+// Every VIP goes to the DPDK workers (xsk_vip): they weigh every region's group and deliver to
+// local backends through the inner port. XDP's own GUE path (local_only, XDP_TX back out of the
+// port it came in on) suits one-armed gateways whose backends sit behind the outer port; this
+// gateway has an inner port for them, so it is not used here.
+std::vector<bpf::XdpVip> xdp_vips(const agent::AppliedSnapshot& snapshot) {
+  std::vector<bpf::XdpVip> out;
+  for (const auto& entry : snapshot.anycast().table().services()) {
+    const anycast::Service& s = entry.service;
+    std::vector<IpAddress> addresses{s.vip};
+    addresses.insert(addresses.end(), s.extra_vips.begin(), s.extra_vips.end());
+    for (const auto& address : addresses) {
+      bpf::XdpVip v;
+      v.address = address;
+      v.protocol = s.protocol;
+      v.service_id = entry.id;
+      v.table_size = s.maglev_table_size;
+      v.affinity_source_ip = s.affinity == anycast::Affinity::source_ip;
+      if (s.ports.first == s.ports.last) {
+        v.port = s.ports.first;
+      } else {
+        v.port_range = std::make_pair(s.ports.first, s.ports.last);
+      }
+      out.push_back(v);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 void XdpPrestage::apply(const agent::AppliedSnapshot& snapshot) {
   std::vector<IpPrefix> prefixes;
   for (const auto& p : snapshot.route_description().prefixes) prefixes.push_back(p.prefix);
+  auto vips = xdp_vips(snapshot);
   for (const auto& port : ports_) {
-    if (port->side != "inner") continue;
-    if (auto r = port->maps.set_mesh_prefixes(prefixes); !r) {
-      throw std::runtime_error("XDP pre-stage on " + port->interface + ": " + r.error());
-    }
+    auto r = port->side == "inner" ? port->maps.set_mesh_prefixes(prefixes) : port->maps.set_vips(vips);
+    if (!r) throw std::runtime_error("XDP pre-stage on " + port->interface + ": " + r.error());
   }
 }
 

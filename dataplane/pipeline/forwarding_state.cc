@@ -12,8 +12,9 @@
 
 namespace anymesh::pipeline {
 
-RouteState::RouteState(std::shared_ptr<const agent::AppliedSnapshot> snapshot)
-    : snapshot_(std::move(snapshot)), slots_(routing::kMaxLaneSlots) {
+RouteState::RouteState(std::shared_ptr<const agent::AppliedSnapshot> snapshot,
+                       std::shared_ptr<const anycast::ServiceTable> services)
+    : snapshot_(std::move(snapshot)), slots_(routing::kMaxLaneSlots), services_owner_(std::move(services)) {
   static std::atomic<unsigned> serial{0};
   const auto& description = snapshot_->route_description();
   std::size_t v4 = 0;
@@ -41,6 +42,28 @@ RouteState::RouteState(std::shared_ptr<const agent::AppliedSnapshot> snapshot)
     for (const auto& lane : peers[i].lanes) slots_[lane.slot] = SlotLane{static_cast<std::uint32_t>(i), lane.id};
   }
   self_tunnel_ = load_be32(snapshot_->self().tunnel_address.bytes.data());
+
+  services_ = services_owner_ ? services_owner_.get() : &snapshot_->anycast().table();
+  if (services_->services().empty()) services_ = nullptr;
+  if (services_ == nullptr) return;
+  for (const auto& entry : services_->services()) {
+    auto& routes = region_routes_.emplace_back();
+    for (const auto& group : entry.service.groups) {
+      const routing::NextHopGroup* route = nullptr;
+      for (std::size_t i = 0; i < description.groups.size(); ++i) {
+        if (description.groups[i].name == group.region) route = &snapshot_->routes().group(i);
+      }
+      routes.push_back(route);
+    }
+  }
+}
+
+const routing::NextHopGroup* RouteState::region_route(const anycast::ServiceEntry& entry,
+                                                      const anycast::EndpointGroup& group) const {
+  if (entry.id >= region_routes_.size()) return nullptr;
+  const auto& routes = region_routes_[entry.id];
+  auto index = static_cast<std::size_t>(&group - entry.service.groups.data());
+  return index < routes.size() ? routes[index] : nullptr;
 }
 
 RouteState::~RouteState() { rte_lpm_free(lpm_); }

@@ -1,5 +1,6 @@
 // The immutable tables workers read, published by the agent with an RCU pointer swap:
-// RouteState (a snapshot with its rte_lpm) and NeighborState (next-hop Ethernet addresses).
+// RouteState (a snapshot with its rte_lpm and its anycast services as health checks see them) and
+// NeighborState (next-hop Ethernet addresses).
 #pragma once
 
 #include <cstdint>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "dataplane/agent/applied_snapshot.h"
+#include "dataplane/anycast/service.h"
 #include "dataplane/pipeline/neighbor_table.h"
 
 struct rte_lpm;
@@ -21,9 +23,11 @@ struct SlotLane {
 
 class RouteState {
  public:
-  // Builds the IPv4 LPM (prefix -> group index) in DPDK memory. Throws std::runtime_error when
-  // DPDK has no memory for it.
-  explicit RouteState(std::shared_ptr<const agent::AppliedSnapshot> snapshot);
+  // Builds the IPv4 LPM (prefix -> group index) in DPDK memory. services: the snapshot's anycast
+  // table with the health checks' verdicts (null: the snapshot's own table, every backend
+  // healthy). Throws std::runtime_error when DPDK has no memory for it.
+  explicit RouteState(std::shared_ptr<const agent::AppliedSnapshot> snapshot,
+                      std::shared_ptr<const anycast::ServiceTable> services = nullptr);
   ~RouteState();
   RouteState(const RouteState&) = delete;
   RouteState& operator=(const RouteState&) = delete;
@@ -35,11 +39,20 @@ class RouteState {
   const SlotLane& slot(routing::LaneSlot s) const { return slots_[s]; }
   std::uint32_t self_tunnel_address() const { return self_tunnel_; }
 
+  // The anycast services in force, or null when the snapshot has none.
+  const anycast::ServiceTable* services() const { return services_; }
+  // The tunnel route to a remote endpoint group's region (the next-hop group named after it), or
+  // null when the snapshot has no route there. group must belong to entry, from services().
+  const routing::NextHopGroup* region_route(const anycast::ServiceEntry& entry, const anycast::EndpointGroup& group) const;
+
  private:
   std::shared_ptr<const agent::AppliedSnapshot> snapshot_;
   rte_lpm* lpm_ = nullptr;
   std::vector<SlotLane> slots_;
   std::uint32_t self_tunnel_ = 0;
+  std::shared_ptr<const anycast::ServiceTable> services_owner_;
+  const anycast::ServiceTable* services_ = nullptr;
+  std::vector<std::vector<const routing::NextHopGroup*>> region_routes_;  // [service id][group index]
 };
 
 struct NeighborState {

@@ -35,7 +35,10 @@ std::string ipv4_text(std::uint32_t a) {
 
 }  // namespace
 
-GatewayRuntime::GatewayRuntime(const agent::GatewayOptions& options, std::uint32_t outer_address) {
+GatewayRuntime::GatewayRuntime(const agent::GatewayOptions& options, std::uint32_t outer_address,
+                               std::uint32_t inner_address, std::uint16_t inner_mtu) {
+  shared_.inner_address = inner_address;
+  shared_.inner_mtu = inner_mtu;
   shared_.workers = options.queues;
   shared_.private_key = options.private_key.bytes();
   shared_.listen_port = options.listen_port;
@@ -95,12 +98,14 @@ void GatewayRuntime::stop() {
   running_ = false;
 }
 
-void GatewayRuntime::publish(std::shared_ptr<const agent::AppliedSnapshot> snapshot) {
+void GatewayRuntime::publish(std::shared_ptr<const agent::AppliedSnapshot> snapshot,
+                             std::shared_ptr<const anycast::ServiceTable> services) {
   {
     std::lock_guard lock(snapshot_mutex_);
     current_ = snapshot;
+    current_services_ = services;
   }
-  auto* next = new RouteState(std::move(snapshot));
+  auto* next = new RouteState(std::move(snapshot), std::move(services));
   const RouteState* old = shared_.routes.exchange(next, std::memory_order_acq_rel);
   if (running_) rte_rcu_qsbr_synchronize(shared_.rcu, RTE_QSBR_THRID_INVALID);
   delete old;
@@ -118,6 +123,11 @@ std::shared_ptr<const agent::AppliedSnapshot> GatewayRuntime::snapshot() const {
   return current_;
 }
 
+std::shared_ptr<const anycast::ServiceTable> GatewayRuntime::services() const {
+  std::lock_guard lock(snapshot_mutex_);
+  return current_services_;
+}
+
 std::vector<NeighborMiss> GatewayRuntime::take_neighbor_misses() {
   std::vector<NeighborMiss> out;
   void* entries[64];
@@ -132,6 +142,8 @@ std::vector<NeighborMiss> GatewayRuntime::take_neighbor_misses() {
 }
 
 PipelineCounters GatewayRuntime::pipeline_counters() const { return sum(shared_.pipeline_counters, shared_.workers); }
+
+AnycastCounters GatewayRuntime::anycast_counters() const { return sum(shared_.anycast_counters, shared_.workers); }
 
 wg::DeviceCounters GatewayRuntime::tunnel_counters() const { return sum(shared_.tunnel_counters, shared_.workers); }
 
@@ -185,6 +197,14 @@ std::string GatewayRuntime::status_text() const {
       << "), inner " << shared_.inner.name << ", lanes per peer " << shared_.lanes_per_peer << "\n";
   out << "packets: inner rx " << c.inner_rx << " -> tunnel " << c.inner_to_tunnel << "; outer rx " << c.outer_rx
       << " -> delivered " << c.outer_delivered << ", relayed " << c.outer_relayed << "\n";
+  if (s && !s->anycast().services().empty()) {
+    AnycastCounters a = anycast_counters();
+    std::uint64_t flows = 0;
+    for (unsigned w = 0; w < shared_.workers; ++w) flows += shared_.anycast_flows[w].load(std::memory_order_relaxed);
+    out << "anycast: " << s->anycast().services().size() << " service(s), " << flows << " pinned flow(s); to backends "
+        << a.to_backend << ", to other regions " << a.to_region << ", new flows " << a.flow_new << ", drops "
+        << (a.no_capacity + a.tunnel_no_local_group + a.gue_too_big + a.gue_no_source + a.no_headroom) << "\n";
+  }
   if (!s) return out.str();
   out << "peer  region  lane  state  rtt_ms  loss%  handshake_age_s  rx_bytes  tx_bytes\n";
   auto now = std::chrono::system_clock::now().time_since_epoch();
@@ -253,6 +273,7 @@ void GatewayRuntime::fill_report(v1::Report& report) const {
   auto& counters = *report.mutable_counters();
   pipeline_counters().for_each([&](const char* name, std::uint64_t v) { counters[std::string("pipeline_") + name] = v; });
   tunnel_counters().for_each([&](const char* name, std::uint64_t v) { counters[std::string("tunnel_") + name] = v; });
+  anycast_counters().for_each([&](const char* name, std::uint64_t v) { counters[std::string("anycast_") + name] = v; });
 }
 
 std::string GatewayRuntime::metrics_text() const {
@@ -273,6 +294,18 @@ std::string GatewayRuntime::metrics_text() const {
     std::string worker = std::to_string(w);
     shared_.tunnel_counters[w].read().for_each(
         [&](const char* name, std::uint64_t v) { m.sample({{"worker", worker}, {"what", name}}, v); });
+  }
+  m.family("anymesh_anycast_packets_total",
+           "Anycast stage: packets by outcome or refusal reason (flow_* are notes), per worker lcore.",
+           agent::MetricType::counter);
+  for (unsigned w = 0; w < shared_.workers; ++w) {
+    std::string worker = std::to_string(w);
+    shared_.anycast_counters[w].read().for_each(
+        [&](const char* name, std::uint64_t v) { m.sample({{"worker", worker}, {"what", name}}, v); });
+  }
+  m.family("anymesh_anycast_flows", "Pinned anycast flows in the worker's flow table.", agent::MetricType::gauge);
+  for (unsigned w = 0; w < shared_.workers; ++w) {
+    m.sample({{"worker", std::to_string(w)}}, shared_.anycast_flows[w].load(std::memory_order_relaxed));
   }
   if (!s) return m.text();
   struct LaneRow {

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "dataplane/dpdk/port.h"
+#include "dataplane/pipeline/anycast_stage.h"
 #include "dataplane/pipeline/forwarding_state.h"
 #include "dataplane/pipeline/pipeline_counters.h"
 #include "dataplane/pipeline/shared_lanes.h"
@@ -32,6 +33,8 @@ struct GatewayShared {
   std::uint16_t listen_port = 51820;  // lane i: listen_port + i
   unsigned lanes_per_peer = 1;
   std::uint32_t outer_address = 0;  // host order
+  std::uint32_t inner_address = 0;  // host order; GUE source towards backends (0: the tunnel address)
+  std::uint16_t inner_mtu = 1500;   // largest IP packet sent on the inner port (GUE included)
   std::size_t tunnel_mtu = wg::kDefaultMtu;
 
   // Published by the agent (RCU: workers report quiescent states every loop).
@@ -47,6 +50,8 @@ struct GatewayShared {
   SharedLanes lanes;
   std::array<Published<PipelineCounters>, kMaxWorkers> pipeline_counters;
   std::array<Published<wg::DeviceCounters>, kMaxWorkers> tunnel_counters;
+  std::array<Published<AnycastCounters>, kMaxWorkers> anycast_counters;
+  std::array<std::atomic<std::uint64_t>, kMaxWorkers> anycast_flows{};  // pinned flows per worker
   std::array<std::atomic<std::uint64_t>, kMaxWorkers> loops{};  // liveness, for status
   std::atomic<bool> stop{false};
 };

@@ -18,7 +18,8 @@ namespace anymesh::pipeline {
   X(relay_no_route) X(relay_all_lanes_down) X(inner_tx) X(outer_tx) X(tx_ring_full)               \
   X(no_mbuf) X(awaiting_neighbor) X(inner_no_neighbor) X(outer_no_neighbor) X(to_self_not_probe) X(handoff_out)        \
   X(handoff_in) X(handoff_ring_full) X(probes_sent) X(probe_echoes) X(probe_requests_answered)    \
-  X(probe_refused) X(lane_went_down) X(lane_went_up) X(seal_not_sent)
+  X(probe_refused) X(lane_went_down) X(lane_went_up) X(seal_not_sent)                              \
+  X(anycast_to_backend) X(anycast_to_region) X(anycast_dropped) X(anycast_no_region_route)
 
 struct PipelineCounters {
 #define ANYMESH_PIPELINE_FIELD(name) std::uint64_t name = 0;

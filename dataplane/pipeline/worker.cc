@@ -65,10 +65,17 @@ std::uint32_t flow_hash(const std::uint8_t* ip, std::size_t len) {
   return am_fmix32(h ^ protocol);  // MurmurHash3's finaliser, shared with the BPF side
 }
 
+AnycastStageConfig anycast_config(const GatewayShared& shared) {
+  AnycastStageConfig config;
+  if (shared.inner_address != 0) config.gateway_v4 = IpAddress::v4(shared.inner_address);
+  config.mtu = shared.inner_mtu;
+  return config;
+}
+
 }  // namespace
 
 Worker::Worker(GatewayShared& shared, unsigned index)
-    : shared_(shared), index_(index), queue_(static_cast<std::uint16_t>(index)) {
+    : shared_(shared), index_(index), queue_(static_cast<std::uint16_t>(index)), anycast_(anycast_config(shared)) {
   deliveries_.reserve(kBurst);
 }
 
@@ -119,7 +126,11 @@ int Worker::run() {
 void Worker::refresh() {
   const RouteState* routes = shared_.routes.load(std::memory_order_acquire);
   neighbors_ = shared_.neighbors.load(std::memory_order_acquire);
-  if (routes != routes_ && routes != nullptr) reconfigure(*routes);
+  if (routes != routes_ && routes != nullptr) {
+    // Health changes publish a new RouteState over the same snapshot: only the services change.
+    if (routes_ == nullptr || routes->shared() != routes_->shared()) reconfigure(*routes);
+    anycast_.set_services(routes->services());
+  }
   routes_ = routes;
 }
 
@@ -277,23 +288,28 @@ void Worker::from_inner(rte_mbuf* m) {
 void Worker::route_to_tunnel(rte_mbuf* m, std::uint32_t dst, bool relayed) {
   const routing::NextHopGroup* group = routes_->lookup(dst);
   if (group == nullptr) return drop(m, relayed ? counters_.relay_no_route : counters_.inner_no_route);
+  send_via_group(m, *group, relayed ? TunnelSource::relay : TunnelSource::inner);
+}
+
+void Worker::send_via_group(rte_mbuf* m, const routing::NextHopGroup& group, TunnelSource source) {
+  bool relayed = source == TunnelSource::relay;
   std::uint32_t hash = flow_hash(data_of(m), m->data_len);
-  auto choice = group->select(hash, up_);
+  auto choice = group.select(hash, up_);
   if (!choice) {
     // No lane of the group is proven up (probes broken, or just started): fail open to the
     // primary path rather than blackhole the region, and count it.
     ++(relayed ? counters_.relay_all_lanes_down : counters_.inner_all_lanes_down);
-    choice = group->select(hash, routing::LaneUpMask::all_up());
+    choice = group.select(hash, routing::LaneUpMask::all_up());
     if (!choice) return drop(m, counters_.inner_no_route);
   }
   if (relayed && choice->role == routing::HopRole::backup && choice->backup_kind == routing::BackupKind::relay) {
     // Loop-free by construction: a relayed packet takes only direct paths, never a second relay.
     return drop(m, counters_.relay_refused_loop);
   }
-  if (relayed) {
-    ++counters_.outer_relayed;
-  } else {
-    ++counters_.inner_to_tunnel;
+  switch (source) {
+    case TunnelSource::inner: ++counters_.inner_to_tunnel; break;
+    case TunnelSource::relay: ++counters_.outer_relayed; break;
+    case TunnelSource::anycast: ++counters_.anycast_to_region; break;
   }
   seal_on_slot(m, choice->lane);
 }
@@ -410,13 +426,13 @@ void Worker::from_outer(rte_mbuf* m) {
   ++counters_.outer_rx;
   if (m->nb_segs != 1) return drop(m, counters_.outer_multi_segment);
   auto d = parse_outer_frame({data_of(m), m->data_len});
-  if (!d) {
-    bool foreign = d.error() == FrameError::not_ipv4 || d.error() == FrameError::not_udp;
+  bool tunnel = d && d->dst == shared_.outer_address && d->dst_port >= shared_.listen_port &&
+                d->dst_port < shared_.listen_port + shared_.lanes_per_peer;
+  if (!tunnel) {
+    // A client's packet for a VIP (the XDP pre-stage sends only tunnel and VIP packets here).
+    if (anycast(m, Framing::ethernet, AnycastOrigin::client)) return;
+    bool foreign = d || d.error() == FrameError::not_ipv4 || d.error() == FrameError::not_udp;
     return drop(m, foreign ? counters_.outer_not_tunnel : counters_.outer_bad_frame);
-  }
-  if (d->dst != shared_.outer_address || d->dst_port < shared_.listen_port ||
-      d->dst_port >= shared_.listen_port + shared_.lanes_per_peer) {
-    return drop(m, counters_.outer_not_tunnel);
   }
   std::uint32_t lane = d->dst_port - shared_.listen_port;
   if (!owns(lane)) return handoff(m, lane_owner(lane, shared_.workers), lane);
@@ -444,10 +460,52 @@ void Worker::deliver(rte_mbuf* m, const wg::Delivery& delivery, std::uint32_t la
   if (delivery.len < 20 || (delivery.data[0] >> 4) != 4) return drop(m, counters_.inner_not_ip);
   std::uint32_t dst = load_be32(delivery.data + 16);
   if (dst == routes_->self_tunnel_address()) return on_probe(m, peer_of(lane, delivery.peer), lane);
+  // A VIP packet another region's gateway steered here: only the local Maglev step, never
+  // another region (loop-free by construction).
+  if (anycast(m, Framing::ip, AnycastOrigin::tunnel)) return;
   if (!ipv4_decrement_ttl({delivery.data, delivery.len})) return drop(m, counters_.relay_ttl_expired);
   if (routes_->lookup(dst) != nullptr) return route_to_tunnel(m, dst, true);
   ++counters_.outer_delivered;
   to_inner(m, dst);
+}
+
+bool Worker::anycast(rte_mbuf* m, Framing framing, AnycastOrigin origin) {
+  if (routes_->services() == nullptr) return false;
+  AnycastDecision d = anycast_.classify({data_of(m), m->data_len}, m->data_off, framing, origin, clock_.now());
+  switch (d.verdict) {
+    case AnycastVerdict::pass:
+      return false;
+    case AnycastVerdict::drop:
+      drop(m, counters_.anycast_dropped);  // the stage counted why
+      return true;
+    case AnycastVerdict::to_backend: {
+      // The GUE packet alone (the stage's Ethernet header and trailing padding left out); the
+      // inner port's framing and the backend's next hop come from to_inner().
+      std::uint8_t* ip = d.packet.data() + d.l3_offset;
+      std::size_t length = (ip[0] >> 4) == 4 ? load_be16(ip + 2) : std::size_t{40} + load_be16(ip + 4);
+      if (!d.backend->address.is_v4() || !set_data(m, ip, length)) {
+        drop(m, counters_.anycast_dropped);
+        return true;
+      }
+      ++counters_.anycast_to_backend;
+      to_inner(m, load_be32(ip + 16));
+      return true;
+    }
+    case AnycastVerdict::to_region: {
+      const routing::NextHopGroup* route = routes_->region_route(*d.service, *d.group);
+      if (route == nullptr || !set_data(m, d.packet.data(), d.packet.size())) {
+        drop(m, counters_.anycast_no_region_route);
+        return true;
+      }
+      if (d.packet.size() > shared_.tunnel_mtu) {
+        drop(m, counters_.inner_too_big);
+        return true;
+      }
+      send_via_group(m, *route, TunnelSource::anycast);
+      return true;
+    }
+  }
+  return false;
 }
 
 void Worker::on_probe(rte_mbuf* m, PeerRuntime* peer, std::uint32_t lane) {
@@ -535,6 +593,7 @@ void Worker::run_timers() {
   if (now < next_timers_) return;
   next_timers_ = now + kTimerInterval;
   if (awaiting_count_ != 0) retry_awaiting(now);
+  anycast_.expire_flows(now, 64);
   if (now >= next_device_tick_) {
     next_device_tick_ = now + kDeviceTickInterval;
     for (std::uint32_t lane = 0; lane < shared_.lanes_per_peer; ++lane) {
@@ -591,6 +650,8 @@ void Worker::publish_status() {
     if (device) add_counters(sum, device->counters());
   }
   shared_.tunnel_counters[index_].publish(sum);
+  shared_.anycast_counters[index_].publish(anycast_.counters());
+  shared_.anycast_flows[index_].store(anycast_.flows().size(), std::memory_order_relaxed);
   for (PeerRuntime& peer : peers_) {
     for (std::uint32_t lane = 0; lane < peer.lanes; ++lane) {
       if (!owns(lane)) continue;

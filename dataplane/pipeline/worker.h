@@ -1,6 +1,7 @@
 // Worker: one lcore's run-to-completion loop over its queue pair: inner rx -> route -> lane ->
-// seal -> outer tx; outer rx -> lane -> open -> inner tx, relay or probe; plus the WireGuard
-// timers and probes of the lanes it owns.
+// seal -> outer tx; outer rx -> lane -> open -> inner tx, relay or probe; outer rx of a VIP ->
+// anycast stage -> GUE to a local backend (inner tx) or through the tunnel to another region;
+// plus the WireGuard timers and probes of the lanes it owns.
 #pragma once
 
 #include <array>
@@ -10,6 +11,7 @@
 #include <span>
 #include <vector>
 
+#include "dataplane/pipeline/anycast_stage.h"
 #include "dataplane/pipeline/frames.h"
 #include "dataplane/pipeline/gateway_shared.h"
 #include "dataplane/probe/peer_probes.h"
@@ -58,6 +60,13 @@ class Worker {
   void from_inner(rte_mbuf* m);
   void from_outer(rte_mbuf* m);
   void route_to_tunnel(rte_mbuf* m, std::uint32_t dst, bool relayed);
+  // Where a packet for the tunnel came from: the region (inner port), another gateway (relay: it
+  // may not take a second relay), or the anycast stage (a client's packet for another region).
+  enum class TunnelSource : std::uint8_t { inner, relay, anycast };
+  void send_via_group(rte_mbuf* m, const routing::NextHopGroup& group, TunnelSource source);
+  // Gives the anycast stage a VIP packet (m's data: an Ethernet frame from a client, or an IP
+  // packet from a tunnel); false when it is not one (m untouched), true when m was consumed.
+  bool anycast(rte_mbuf* m, Framing framing, AnycastOrigin origin);
   void seal_on_slot(rte_mbuf* m, routing::LaneSlot slot);
   void seal_on_lane(rte_mbuf* m, PeerRuntime& peer, std::uint32_t lane);
   void open_on_lane(rte_mbuf* m, const OuterDatagram& d, std::uint32_t lane);
@@ -116,6 +125,7 @@ class Worker {
   std::array<PendingSeal, kMaxPendingSeals> seals_{};
   std::size_t seal_count_ = 0;
 
+  AnycastStage anycast_;
   PipelineCounters counters_;
   wg::Nanos next_timers_{0};
   wg::Nanos next_device_tick_{0};
