@@ -2,7 +2,7 @@
 
 A services file (JSON) lists services; anything left out takes the default shown in DEFAULT_SERVICE.
   {"services": [{"name": "echo-udp", "protocol": "udp", "port": 7000, "vip": "203.0.113.10",
-                 "health": {"type": "udp", "port": 7000, "interval_ms": 200, "rise": 2, "fall": 3},
+                 "health": {"type": "udp", "port": 7000, "interval_ms": 1000, "rise": 2, "fall": 3},
                  "groups": [{"region": "r1", "weight": 128, "dial": 100, "backends": [1, 2]}, ...]}]}
 Groups default to one per region with every backend; a group's backends are the lab's backend numbers
 K of that region (address 10.200.N.(10+K)). Ids are stable whatever the file lists: group id = region
@@ -22,7 +22,7 @@ def load(path, regions, backends):
             services = json.load(f)["services"]
     out = []
     for index, s in enumerate(services):
-        health = {"port": s.get("port", 7000), "interval_ms": 200, "rise": 2, "fall": 3}
+        health = {"port": s.get("port", 7000), "interval_ms": 1000, "rise": 2, "fall": 3}
         health["type"] = "udp" if s.get("protocol", "udp") == "udp" else "tcp"
         health.update(s.get("health", {}))
         groups = s.get("groups") or [{"region": f"r{n}"} for n in range(1, regions + 1)]

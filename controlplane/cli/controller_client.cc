@@ -64,6 +64,14 @@ Answer<v1::DrainReply> ControllerClient::drain(const std::string& region, bool o
   return call<v1::DrainReply>([&](grpc::ClientContext& c, v1::DrainReply& r) { return stub_->Drain(&c, request, &r); });
 }
 
+Answer<v1::KeyRotationView> ControllerClient::rotate_key(std::uint32_t gateway, const std::string& public_key) {
+  v1::RotateKeyRequest request;
+  request.set_gateway_id(gateway);
+  request.set_public_key(public_key);
+  return call<v1::KeyRotationView>(
+      [&](grpc::ClientContext& c, v1::KeyRotationView& r) { return stub_->RotateKey(&c, request, &r); });
+}
+
 Answer<v1::CountersReply> ControllerClient::counters() {
   return call<v1::CountersReply>([&](grpc::ClientContext& c, v1::CountersReply& r) {
     return stub_->Counters(&c, v1::CountersRequest{}, &r);

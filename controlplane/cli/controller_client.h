@@ -29,6 +29,7 @@ class ControllerClient {
   Answer<v1::WeightsReply> weights(std::uint32_t gateway);
   Answer<v1::DrainReply> drain(const std::string& region, bool on);
   Answer<v1::CountersReply> counters();
+  Answer<v1::KeyRotationView> rotate_key(std::uint32_t gateway, const std::string& public_key);
 
  private:
   template <typename Reply, typename Call>

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "controlplane/cli/controller_client.h"
+#include "controlplane/cli/rotate_key.h"
 #include "controlplane/cli/controller_tables.h"
 #include "controlplane/cli/drill.h"
 #include "dataplane/agent/control_socket.h"
@@ -37,6 +38,9 @@ int usage(std::FILE* to) {
                "            services and endpoint groups: weight, dial, drain, health\n"
                "  weights [--controller HOST:PORT] [--gateway ID]\n"
                "            effective endpoint-group shares (weight x dial x health, x latency) and route weights\n"
+               "  rotate-key --gateway ID --public-key KEY [--controller HOST:PORT] [--wait SECONDS]\n"
+               "            rotate a gateway's WireGuard key without loss, lane by lane, through the controller\n"
+               "            (the gateway holds the new private key in next-private-key-file); waits until done\n"
                "  drill --region R [--controller HOST:PORT] [--duration SECONDS] [--loadgen-json FILE]\n"
                "            drain region R's endpoint groups (dial 0) for SECONDS (default 10), watch the\n"
                "            gateways acknowledge and their counters, restore, report\n"
@@ -222,6 +226,62 @@ int ask_controller(const std::string& command, const CommandLine& line) {
   return run_drill(controller, drill, stdout);
 }
 
+// anymesh rotate-key --gateway ID --public-key KEY [--controller HOST:PORT] [--wait SECONDS]
+int rotate_key(int argc, char** argv) {
+  anymesh::cli::RotateKeyOptions options;
+  std::string controller = anymesh::cli::kDefaultController;
+  bool have_key = false;
+  for (int i = 2; i < argc; ++i) {
+    std::string name = argv[i];
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "anymesh rotate-key: %s needs a value\n", name.c_str());
+      return 2;
+    }
+    std::string value = argv[++i];
+    if (name == "--gateway") {
+      char* end = nullptr;
+      const unsigned long id = std::strtoul(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || id == 0 || id > 0xffffffffUL) {
+        std::fprintf(stderr, "anymesh rotate-key: --gateway: '%s' is not a gateway id\n", value.c_str());
+        return 2;
+      }
+      options.gateway = static_cast<std::uint32_t>(id);
+    } else if (name == "--public-key") {
+      auto key = anymesh::wg::key_from_base64(value);
+      if (!key) {
+        std::fprintf(stderr, "anymesh rotate-key: --public-key: not a base64 key (44 characters, as wg pubkey prints)\n");
+        return 2;
+      }
+      options.public_key = *key;
+      have_key = true;
+    } else if (name == "--controller") {
+      auto address = anymesh::agent::parse_host_port(value);
+      if (!address) {
+        std::fprintf(stderr, "anymesh rotate-key: --controller: %s\n", address.error().c_str());
+        return 2;
+      }
+      controller = *address;
+    } else if (name == "--wait") {
+      char* end = nullptr;
+      const double seconds = std::strtod(value.c_str(), &end);
+      if (value.empty() || *end != '\0' || !(seconds > 0 && seconds <= 3600)) {
+        std::fprintf(stderr, "anymesh rotate-key: --wait: '%s' is not a number of seconds in (0, 3600]\n", value.c_str());
+        return 2;
+      }
+      options.wait = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+    } else {
+      std::fprintf(stderr, "anymesh rotate-key: unexpected argument '%s'\n", name.c_str());
+      return 2;
+    }
+  }
+  if (options.gateway == 0 || !have_key) {
+    std::fprintf(stderr, "anymesh rotate-key: --gateway and --public-key are required\n");
+    return 2;
+  }
+  anymesh::cli::ControllerClient client(controller);
+  return anymesh::cli::run_rotate_key(client, options, stdout);
+}
+
 int query(const std::string& command, int argc, char** argv) {
   auto line = parse_command_line(command, argc, argv);
   if (!line) return usage(stderr);
@@ -243,6 +303,7 @@ int main(int argc, char** argv) {
   if (cmd == "status" || cmd == "routes" || cmd == "services" || cmd == "weights" || cmd == "drill") {
     return query(cmd, argc, argv);
   }
+  if (cmd == "rotate-key") return rotate_key(argc, argv);
   if (argc != 2) return usage(stderr);
   if (cmd == "genkey") return genkey();
   if (cmd == "pubkey") return pubkey();

@@ -51,6 +51,7 @@ struct ControllerOptions {
   std::string listen;
   std::filesystem::path state_dir;
   std::filesystem::path signing_key;
+  std::filesystem::path previous_signing_key;  // signing-key rotation: endorses signing_key
 };
 
 po::options_description option_list() {
@@ -63,7 +64,10 @@ po::options_description option_list() {
       ("state-dir", po::value<std::string>()->default_value(kDefaultStateDir),
        "where the versions issued per gateway survive a restart (created 0700 if missing)")
       ("signing-key", po::value<std::string>(),
-       "ed25519 signing key file, base64 seed as `genkey` writes it (default: STATE_DIR/signing.key)");
+       "ed25519 signing key file, base64 seed as `genkey` writes it (default: STATE_DIR/signing.key)")
+      ("previous-signing-key", po::value<std::string>(),
+       "signing-key rotation: the key gateways may still pin; it endorses --signing-key in every snapshot, "
+       "so they accept the new key without a restart (docs/runbooks/key-rotation.md)");
   return d;
 }
 
@@ -109,6 +113,10 @@ ControllerOptions parse_options(int argc, char** argv) {
     if (out.signing_key.empty()) throw BadOption("signing-key", "must not be empty");
   } else if (out.command != "run") {
     throw BadOption("signing-key", "required with " + out.command);
+  }
+  if (vm.count("previous-signing-key")) {
+    out.previous_signing_key = vm["previous-signing-key"].as<std::string>();
+    if (out.previous_signing_key.empty()) throw BadOption("previous-signing-key", "must not be empty");
   }
   return out;
 }
@@ -178,9 +186,20 @@ int run(const ControllerOptions& options) {
   prepare_state_dir(options.state_dir);
   server::SigningKey key = signing_key(options);
 
+  server::MeshControllerConfig config;
+  if (!options.previous_signing_key.empty()) {
+    auto previous = server::read_signing_key_file(options.previous_signing_key);
+    if (!previous) throw BadOption("previous-signing-key", previous.error());
+    if (previous->public_key() == key.public_key()) {
+      throw BadOption("previous-signing-key", "the same key as --signing-key");
+    }
+    config.endorsement = server::endorse(*previous, key.public_key());
+    std::fprintf(stderr, "anymesh-controller: snapshots carry %s's endorsement of the signing key\n",
+                 wg::key_to_base64(previous->public_key()).c_str());
+  }
   std::unique_ptr<server::MeshController> controller;
   try {
-    controller = std::make_unique<server::MeshController>(mesh, key, options.state_dir);
+    controller = std::make_unique<server::MeshController>(mesh, key, options.state_dir, config);
   } catch (const std::runtime_error& e) {
     throw BadOption("state-dir", e.what());
   }

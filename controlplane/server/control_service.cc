@@ -64,6 +64,9 @@ grpc::Status ControlService::Session(grpc::ServerContext* context,
 
 grpc::Status ControlService::Status(grpc::ServerContext*, const v1::StatusRequest*, v1::StatusReply* reply) {
   *reply = ledger_.status();
+  if (queries_) {
+    if (auto rotation = queries_->rotation()) *reply->mutable_rotation() = std::move(*rotation);
+  }
   return grpc::Status::OK;
 }
 
@@ -101,6 +104,15 @@ grpc::Status ControlService::Drain(grpc::ServerContext*, const v1::DrainRequest*
 grpc::Status ControlService::Counters(grpc::ServerContext*, const v1::CountersRequest*, v1::CountersReply* reply) {
   if (!queries_) return kNoQueries;
   *reply = queries_->counters();
+  return grpc::Status::OK;
+}
+
+grpc::Status ControlService::RotateKey(grpc::ServerContext*, const v1::RotateKeyRequest* request,
+                                       v1::KeyRotationView* reply) {
+  if (!queries_) return kNoQueries;
+  auto started = queries_->rotate_key(request->gateway_id(), request->public_key());
+  if (!started) return {grpc::StatusCode::FAILED_PRECONDITION, started.error()};
+  *reply = std::move(*started);
   return grpc::Status::OK;
 }
 

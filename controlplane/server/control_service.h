@@ -34,6 +34,8 @@ class ControlService final : public v1::Control::Service {
   grpc::Status Drain(grpc::ServerContext* context, const v1::DrainRequest* request, v1::DrainReply* reply) override;
   grpc::Status Counters(grpc::ServerContext* context, const v1::CountersRequest* request,
                         v1::CountersReply* reply) override;
+  grpc::Status RotateKey(grpc::ServerContext* context, const v1::RotateKeyRequest* request,
+                         v1::KeyRotationView* reply) override;
 
  private:
   GatewayLedger& ledger_;

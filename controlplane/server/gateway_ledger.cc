@@ -29,8 +29,12 @@ std::uint64_t age_ms(std::chrono::steady_clock::time_point since) {
 }  // namespace
 
 GatewayLedger::GatewayLedger(std::vector<GatewayId> gateways, SnapshotSource source, SigningKey key,
-                             std::filesystem::path state_dir)
-    : ids_(std::move(gateways)), source_(std::move(source)), key_(std::move(key)), state_dir_(std::move(state_dir)) {
+                             std::filesystem::path state_dir, std::optional<v1::KeyEndorsement> endorsement)
+    : ids_(std::move(gateways)),
+      source_(std::move(source)),
+      key_(std::move(key)),
+      endorsement_(std::move(endorsement)),
+      state_dir_(std::move(state_dir)) {
   const auto state = load_controller_state(state_dir_);
   for (GatewayId id : ids_) {
     auto& gateway = gateways_[id];
@@ -39,8 +43,14 @@ GatewayLedger::GatewayLedger(std::vector<GatewayId> gateways, SnapshotSource sou
   refresh();
 }
 
+v1::SignedSnapshot GatewayLedger::signed_copy(std::string_view unversioned, std::uint64_t version) const {
+  auto out = sign_unversioned(key_, unversioned, version);
+  if (endorsement_) *out.mutable_endorsement() = *endorsement_;
+  return out;
+}
+
 void GatewayLedger::sign_issued(Gateway& gateway) {
-  gateway.signed_snapshot = sign_unversioned(key_, *gateway.content, gateway.issued.version);
+  gateway.signed_snapshot = signed_copy(*gateway.content, gateway.issued.version);
 }
 
 void GatewayLedger::issue(Gateway& gateway, std::uint64_t version, bool sign) {
@@ -121,7 +131,7 @@ std::size_t GatewayLedger::refresh(std::span<const GatewayId> only) {
   bool signed_any = false;
   for (auto& c : compiled) {
     if (c.version == 0) continue;
-    c.signed_snapshot = sign_unversioned(key_, *c.bytes, c.version);
+    c.signed_snapshot = signed_copy(*c.bytes, c.version);
     signed_any = true;
   }
   if (signed_any) {
@@ -255,6 +265,13 @@ v1::StatusReply GatewayLedger::status() const {
     out->set_sessions(gateway.sessions);
   }
   return reply;
+}
+
+std::map<GatewayId, std::uint64_t> GatewayLedger::issued_versions() const {
+  std::map<GatewayId, std::uint64_t> out;
+  std::lock_guard lock(mutex_);
+  for (const auto& [id, gateway] : gateways_) out.emplace(id, gateway.issued.version);
+  return out;
 }
 
 }  // namespace anymesh::server

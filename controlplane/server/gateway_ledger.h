@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "controlplane/proto/anymesh.pb.h"
@@ -37,7 +38,8 @@ class GatewayLedger {
   // Reads the state dir (throws std::runtime_error when its state file is corrupt) and compiles
   // every gateway once.
   GatewayLedger(std::vector<GatewayId> gateways, SnapshotSource source, SigningKey key,
-                std::filesystem::path state_dir);
+                std::filesystem::path state_dir,
+                std::optional<v1::KeyEndorsement> endorsement = std::nullopt);
 
   // Compiles every gateway again; a gateway whose snapshot changed gets the next version, signed,
   // recorded in the state dir and pushed to its session. Returns how many versions were issued.
@@ -62,6 +64,8 @@ class GatewayLedger {
   void close_all();
 
   v1::StatusReply status() const;
+  // The newest version issued to each gateway (what it should ack next).
+  std::map<GatewayId, std::uint64_t> issued_versions() const;
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -87,6 +91,7 @@ class GatewayLedger {
   // signs outside the lock and installs it with install_signed()).
   void issue(Gateway& gateway, std::uint64_t version, bool sign = true);
   void sign_issued(Gateway& gateway);
+  v1::SignedSnapshot signed_copy(std::string_view unversioned, std::uint64_t version) const;
   // Writes the state file (mutex_ held on entry and exit, released while writing); see the .cc.
   void persist(std::unique_lock<std::mutex>& lock);
   Gateway* session_gateway(const SessionTicket& ticket);
@@ -94,6 +99,7 @@ class GatewayLedger {
   const std::vector<GatewayId> ids_;
   const SnapshotSource source_;
   const SigningKey key_;
+  const std::optional<v1::KeyEndorsement> endorsement_;  // attached to every signed snapshot
   const std::filesystem::path state_dir_;
 
   mutable std::mutex mutex_;

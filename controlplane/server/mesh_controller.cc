@@ -3,11 +3,17 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <utility>
 
+#include "dataplane/wireguard/key.h"
+
 namespace anymesh::server {
 namespace {
+
+constexpr const char* kRotatedKeysFile = "gateway-keys";
 
 std::uint64_t age_ms(std::chrono::steady_clock::time_point since) {
   const auto age = std::chrono::steady_clock::now() - since;
@@ -27,11 +33,28 @@ double percent(std::uint64_t part, std::uint64_t total) {
 
 MeshController::MeshController(const model::Model& mesh, SigningKey key, std::filesystem::path state_dir,
                                MeshControllerConfig config)
-    : mesh_(mesh), topology_(mesh_), config_(config), steering_(mesh_, config.report_window) {
+    : mesh_(mesh), topology_(mesh_), config_(config), steering_(mesh_, config.report_window), state_dir_(state_dir) {
   rebuild_compiled_model();
+  // Keys rotated in an earlier run stay in force: "ID BASE64" lines.
+  if (std::ifstream in(state_dir_ / kRotatedKeysFile); in) {
+    std::uint32_t id = 0;
+    std::string text;
+    while (in >> id >> text) {
+      const model::Gateway* g = nullptr;
+      for (const auto& candidate : mesh_.gateways) g = candidate.id == id ? &candidate : g;
+      auto key = wg::key_from_base64(text);
+      if (g == nullptr || !key) {
+        std::fprintf(stderr, "anymesh-controller: %s: ignoring gateway %u (not in the mesh, or not a key)\n",
+                     (state_dir_ / kRotatedKeysFile).c_str(), id);
+        continue;
+      }
+      if (*key != g->public_key) rotations_.insert_or_assign(id, KeyRotation::completed(id, g->public_key, *key, g->lanes));
+    }
+  }
   std::vector<GatewayId> ids(topology_.gateways().begin(), topology_.gateways().end());
   ledger_ = std::make_unique<GatewayLedger>(
-      std::move(ids), [this](GatewayId id) { return compile(id); }, std::move(key), std::move(state_dir));
+      std::move(ids), [this](GatewayId id) { return compile(id); }, std::move(key), std::move(state_dir),
+      config_.endorsement);
 }
 
 MeshController::~MeshController() = default;
@@ -51,7 +74,9 @@ std::optional<v1::GatewaySnapshot> MeshController::compile(GatewayId gateway) co
   // so reports keep flowing into steering meanwhile.
   if (prepared_) {  // called from refresh(): everything was copied already
     try {
-      return compile_snapshot(*prepared_->model, prepared_->routes, gateway, 1, prepared_->unhealthy);
+      auto snapshot = compile_snapshot(*prepared_->model, prepared_->routes, gateway, 1, prepared_->unhealthy);
+      for (const auto& [id, rotation] : prepared_->rotations) rotation.apply(snapshot);
+      return snapshot;
     } catch (const std::invalid_argument& e) {
       std::fprintf(stderr, "anymesh-controller: gateway %u: no snapshot: %s\n", gateway, e.what());
       return std::nullopt;
@@ -60,6 +85,7 @@ std::optional<v1::GatewaySnapshot> MeshController::compile(GatewayId gateway) co
   steering::SteeringState own;
   std::shared_ptr<const model::Model> model;
   std::set<GroupKey> unhealthy;
+  std::map<GatewayId, KeyRotation> rotations;
   {
     std::lock_guard lock(mutex_);
     if (auto it = steering_.state().routes.find(gateway); it != steering_.state().routes.end()) {
@@ -67,10 +93,13 @@ std::optional<v1::GatewaySnapshot> MeshController::compile(GatewayId gateway) co
     }
     model = compiled_model_;
     unhealthy = unhealthy_;
+    rotations = rotations_;
   }
   try {
     // The ledger numbers versions; 1 is a placeholder.
-    return compile_snapshot(*model, own, gateway, 1, unhealthy);
+    auto snapshot = compile_snapshot(*model, own, gateway, 1, unhealthy);
+    for (const auto& [id, rotation] : rotations) rotation.apply(snapshot);
+    return snapshot;
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "anymesh-controller: gateway %u: no snapshot: %s\n", gateway, e.what());
     return std::nullopt;
@@ -113,6 +142,8 @@ void MeshController::on_report(GatewayId gateway, const v1::Report& report) {
   r.applied_version = report.applied_version();
   r.counters.clear();
   for (const auto& [name, value] : report.counters()) r.counters.emplace(name, value);
+  r.lanes.clear();
+  for (const auto& lane : report.lanes()) r.lanes[{lane.peer(), lane.lane()}] = lane.up();
   std::vector<GroupHealth> groups;
   for (const auto& g : report.groups()) groups.push_back({g.service(), g.group(), g.healthy_backends(), g.total_backends()});
   if (groups != r.groups) {
@@ -127,12 +158,15 @@ void MeshController::on_report(GatewayId gateway, const v1::Report& report) {
 
 std::size_t MeshController::refresh() {
   std::lock_guard serial(refresh_mutex_);
+  advance_rotation();
   std::vector<GatewayId> ids;
   bool all = false;
+  bool take_wanted = false;
   Prepared prepared;
   {
     std::lock_guard lock(mutex_);
     all = all_dirty_;
+    take_wanted = rotation_issued_;
     if (all) {
       ids = topology_.gateways();
     } else {
@@ -147,11 +181,150 @@ std::size_t MeshController::refresh() {
     }
     prepared.model = compiled_model_;
     prepared.unhealthy = unhealthy_;
+    prepared.rotations = rotations_;
   }
   prepared_ = std::move(prepared);
   const std::size_t issued = ledger_->refresh(ids);
   prepared_.reset();
+  if (take_wanted) {
+    // What every gateway must ack before the rotation's phase counts as applied.
+    auto wanted = ledger_->issued_versions();
+    std::lock_guard lock(mutex_);
+    rotation_wanted_ = std::move(wanted);
+    rotation_issued_ = false;
+  }
   return issued;
+}
+
+void MeshController::advance_rotation() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!rotating_ || !rotations_.at(*rotating_).running() || rotation_issued_) return;
+  }
+  const auto status = ledger_->status();  // the ledger's lock, never inside mutex_
+  const auto now = Clock::now();
+  std::lock_guard lock(mutex_);
+  KeyRotation& rotation = rotations_.at(*rotating_);
+  auto progress = rotation_progress(status);
+  if (progress.all_acked && rotation_acked_at_ == Clock::time_point{}) {
+    rotation_acked_at_ = now;  // lane evidence must come from reports after this
+    progress.lane_up_both_ways = false;
+  }
+  if (!rotation.advance(progress, now, kRotationPhaseLimit)) return;
+  all_dirty_ = true;
+  rotation_issued_ = true;
+  rotation_acked_at_ = {};
+  const auto view = rotation.view(now);
+  std::fprintf(stderr, "anymesh-controller: key rotation of gateway %u: lane %u of %u %s after %llu ms%s%s\n",
+               rotation.gateway(), view.lane(), view.lanes(), view.phase().c_str(),
+               static_cast<unsigned long long>(view.elapsed_ms()), view.error().empty() ? "" : ": ",
+               view.error().c_str());
+  if (rotation.phase() == KeyRotation::Phase::done) save_rotated_keys();
+}
+
+KeyRotation::Progress MeshController::rotation_progress(const v1::StatusReply& status) const {
+  KeyRotation::Progress p;
+  const KeyRotation& rotation = rotations_.at(*rotating_);
+  p.all_acked = true;
+  std::vector<GatewayId> connected;
+  for (const auto& g : status.gateways()) {
+    if (!g.connected()) continue;
+    connected.push_back(g.gateway_id());
+    auto it = rotation_wanted_.find(g.gateway_id());
+    const std::uint64_t wanted = it == rotation_wanted_.end() ? 0 : it->second;
+    if (g.version_acked() < wanted) p.all_acked = false;
+    if (g.nack_version() != 0 && g.nack_version() >= wanted) {
+      p.nack = "gateway " + std::to_string(g.gateway_id()) + ": " + g.nack_reason();
+    }
+  }
+  const GatewayId self = rotation.gateway();
+  auto self_report = reported_.find(self);
+  if (!p.all_acked || rotation_acked_at_ == Clock::time_point{} || self_report == reported_.end() ||
+      std::find(connected.begin(), connected.end(), self) == connected.end()) {
+    return p;
+  }
+  auto up = [&](const Reported& r, GatewayId peer) {
+    auto lane = r.lanes.find({peer, rotation.lane()});
+    return r.at > rotation_acked_at_ && lane != r.lanes.end() && lane->second;
+  };
+  p.lane_up_both_ways = true;
+  for (GatewayId peer : connected) {
+    if (peer == self) continue;
+    auto peer_report = reported_.find(peer);
+    if (!up(self_report->second, peer) || peer_report == reported_.end() || !up(peer_report->second, self)) {
+      p.lane_up_both_ways = false;
+    }
+  }
+  return p;
+}
+
+void MeshController::save_rotated_keys() const {
+  std::ostringstream text;
+  for (const auto& [id, rotation] : rotations_) {
+    if (rotation.phase() == KeyRotation::Phase::done) text << id << " " << wg::key_to_base64(rotation.new_key()) << "\n";
+  }
+  const auto path = state_dir_ / kRotatedKeysFile;
+  const auto temporary = state_dir_ / (std::string(kRotatedKeysFile) + ".new");
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << text.str();
+    out.flush();
+    if (!out) {
+      std::fprintf(stderr, "anymesh-controller: cannot write %s: the rotated key is in force until a restart\n",
+                   temporary.c_str());
+      return;
+    }
+  }
+  std::error_code e;
+  std::filesystem::rename(temporary, path, e);
+  if (e) std::fprintf(stderr, "anymesh-controller: cannot replace %s: %s\n", path.c_str(), e.message().c_str());
+}
+
+Result<v1::KeyRotationView, std::string> MeshController::rotate_key(std::uint32_t gateway, const std::string& public_key) {
+  const model::Gateway* g = nullptr;
+  for (const auto& candidate : mesh_.gateways) g = candidate.id == gateway ? &candidate : g;
+  if (g == nullptr) return fail("gateway " + std::to_string(gateway) + " is not in the mesh");
+  if (g->lanes < 2) {
+    return fail("gateway " + std::to_string(gateway) + " has " + std::to_string(g->lanes) +
+                " lane(s): a lane can only be rotated without loss while another one carries its traffic "
+                "(give it lanes: 2 or more)");
+  }
+  if (public_key.size() != 32) return fail(std::string("the new public key must be 32 bytes"));
+  wg::Key next{};
+  std::copy(public_key.begin(), public_key.end(), next.begin());
+  if (wg::is_zero(next)) return fail(std::string("all zeros is not a public key"));
+  {
+    std::lock_guard lock(mutex_);
+    if (rotating_ && rotations_.at(*rotating_).running()) {
+      return fail("gateway " + std::to_string(*rotating_) + "'s key is being rotated; one rotation at a time");
+    }
+    wg::Key current = g->public_key;
+    if (auto it = rotations_.find(gateway); it != rotations_.end() && it->second.phase() == KeyRotation::Phase::done) {
+      current = it->second.new_key();
+    }
+    if (next == current) return fail(std::string("that is the gateway's current key"));
+    for (const auto& other : mesh_.gateways) {
+      auto it = rotations_.find(other.id);
+      const bool rotated = it != rotations_.end() && it->second.phase() == KeyRotation::Phase::done;
+      if (other.id != gateway && (rotated ? it->second.new_key() : other.public_key) == next) {
+        return fail("that key belongs to gateway " + std::to_string(other.id));
+      }
+    }
+    rotations_.insert_or_assign(gateway, KeyRotation(gateway, current, next, g->lanes, Clock::now()));
+    rotating_ = gateway;
+    rotation_acked_at_ = {};
+    rotation_issued_ = true;
+    all_dirty_ = true;
+  }
+  refresh();
+  std::lock_guard lock(mutex_);
+  return rotations_.at(gateway).view(Clock::now());
+}
+
+std::optional<v1::KeyRotationView> MeshController::rotation() const {
+  std::lock_guard lock(mutex_);
+  if (!rotating_) return std::nullopt;
+  return rotations_.at(*rotating_).view(Clock::now());
 }
 
 Result<v1::DrainReply, std::string> MeshController::drain(const std::string& region, bool on) {

@@ -15,6 +15,7 @@
 
 #include "controlplane/model/model.h"
 #include "controlplane/server/gateway_ledger.h"
+#include "controlplane/server/key_rotation.h"
 #include "controlplane/server/mesh_queries.h"
 #include "controlplane/server/snapshot_compiler.h"
 #include "controlplane/steering/endpoint_group_weights.h"
@@ -28,6 +29,9 @@ struct MeshControllerConfig {
   std::chrono::nanoseconds report_window = std::chrono::seconds(3);
   // Shown by `anymesh weights` next to the data plane's shares; snapshots do not carry it.
   steering::LatencyPreference latency;
+  // Signing-key rotation: the previous key's endorsement of the current one, sent with every
+  // snapshot so gateways still pinning the previous key accept them.
+  std::optional<v1::KeyEndorsement> endorsement;
 };
 
 class MeshController final : public MeshQueries {
@@ -54,6 +58,12 @@ class MeshController final : public MeshQueries {
   // Drained: every endpoint group in the region is compiled with dial 0; issued at once.
   Result<v1::DrainReply, std::string> drain(const std::string& region, bool on) override;
   v1::CountersReply counters() const override;
+  // Key rotation (KeyRotation): started here, advanced by refresh(); finished rotations are kept
+  // in the state dir (gateway-keys) and compiled in after a restart.
+  Result<v1::KeyRotationView, std::string> rotate_key(std::uint32_t gateway, const std::string& public_key) override;
+  std::optional<v1::KeyRotationView> rotation() const override;
+  // How long one lane may stay draining or switching before the rotation fails.
+  static constexpr std::chrono::seconds kRotationPhaseLimit{60};
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -70,6 +80,7 @@ class MeshController final : public MeshQueries {
     std::uint64_t applied_version = 0;
     std::map<std::string, std::uint64_t> counters;
     std::vector<GroupHealth> groups;
+    std::map<std::pair<std::uint32_t, std::uint32_t>, bool> lanes;  // (peer, lane) -> up
   };
 
   std::optional<v1::GatewaySnapshot> compile(GatewayId gateway) const;
@@ -78,6 +89,9 @@ class MeshController final : public MeshQueries {
   v1::RouteDecision route_view(GatewayId gateway, const std::string& region,
                                const steering::RegionRoute& route) const;  // mutex_ held
   void weights_of(GatewayId gateway, v1::GatewayWeights& out) const;       // mutex_ held
+  void advance_rotation();  // refresh(), before compiling
+  KeyRotation::Progress rotation_progress(const v1::StatusReply& status) const;  // mutex_ held
+  void save_rotated_keys() const;                                               // mutex_ held
 
   const model::Model mesh_;
   const steering::MeshTopology topology_;  // over mesh_
@@ -91,6 +105,13 @@ class MeshController final : public MeshQueries {
   std::set<GroupKey> unhealthy_;
   std::set<GatewayId> dirty_;
   bool all_dirty_ = false;
+  // Key rotations by gateway: at most one running; finished ones stay (their keys are in force).
+  std::map<GatewayId, KeyRotation> rotations_;
+  std::optional<GatewayId> rotating_;                    // the running (or last) rotation
+  std::map<GatewayId, std::uint64_t> rotation_wanted_;   // versions issued for the current phase
+  bool rotation_issued_ = false;                         // rotation_wanted_ must be taken after this refresh
+  Clock::time_point rotation_acked_at_{};                // when every gateway acked the phase
+  const std::filesystem::path state_dir_;
 
   // What refresh() copied under one lock for the gateways it compiles, so a thousand compiles do
   // not queue for mutex_ behind a thousand sessions' reports. Guarded by refresh_mutex_.
@@ -98,6 +119,7 @@ class MeshController final : public MeshQueries {
     steering::SteeringState routes;
     std::shared_ptr<const model::Model> model;
     std::set<GroupKey> unhealthy;
+    std::map<GatewayId, KeyRotation> rotations;
   };
   std::optional<Prepared> prepared_;
   std::mutex refresh_mutex_;  // one refresh at a time, so a stale compile is never issued last

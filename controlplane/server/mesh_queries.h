@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 
 #include "controlplane/proto/anymesh.pb.h"
 #include "dataplane/packet/result.h"
@@ -19,6 +21,11 @@ class MeshQueries {
   // An unknown region is refused with the reason.
   virtual Result<v1::DrainReply, std::string> drain(const std::string& region, bool on) = 0;
   virtual v1::CountersReply counters() const = 0;
+  // Starts rotating a gateway's key; refused with the reason (unknown gateway, one lane, a rotation
+  // already running, a key in use).
+  virtual Result<v1::KeyRotationView, std::string> rotate_key(std::uint32_t gateway, const std::string& public_key) = 0;
+  // The running or last rotation, if any.
+  virtual std::optional<v1::KeyRotationView> rotation() const = 0;
 };
 
 }  // namespace anymesh::server

@@ -14,6 +14,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include "dataplane/agent/key_file.h"
+#include "dataplane/agent/signed_snapshot.h"
 #include "dataplane/wireguard/key.h"
 
 namespace anymesh::server {
@@ -116,6 +117,15 @@ v1::SignedSnapshot sign_unversioned(const SigningKey& key, std::string_view unve
   signed_snapshot.set_snapshot(std::move(bytes));
   signed_snapshot.set_version(version);
   return signed_snapshot;
+}
+
+v1::KeyEndorsement endorse(const SigningKey& previous, const wg::Key& next) {
+  v1::KeyEndorsement e;
+  e.set_public_key(std::string(next.begin(), next.end()));
+  std::string message(agent::kEndorsementContext);
+  message += e.public_key();
+  e.set_signature(previous.sign(message));
+  return e;
 }
 
 }  // namespace anymesh::server

@@ -48,6 +48,9 @@ v1::SignedSnapshot sign_snapshot(const SigningKey& key, const v1::GatewaySnapsho
 // gives exactly the bytes of the snapshot at that version, without copying the message.
 v1::SignedSnapshot sign_unversioned(const SigningKey& key, std::string_view unversioned, std::uint64_t version);
 
+// Signing-key rotation: `previous` vouches for `next` (the gateway side: open_signed_snapshot).
+v1::KeyEndorsement endorse(const SigningKey& previous, const wg::Key& next);
+
 // Serialization with a fixed field and map order, so equal snapshots have equal bytes.
 std::string serialize_deterministic(const v1::GatewaySnapshot& snapshot);
 

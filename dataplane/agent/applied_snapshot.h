@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,12 +25,15 @@ struct GatewayIdentity {
   GatewayId id = 0;
   std::string region;
   IpAddress tunnel_address;  // IPv4
+  // Key rotation: the public key to use on lane i; none (or past the end): the configured key.
+  std::vector<std::optional<wg::Key>> lane_keys;
 };
 
 struct PeerLane {
   probe::LaneId id = 0;       // the lane's number within the peer, as probes carry it
   std::uint16_t port = 0;     // the peer's UDP port for this lane
   routing::LaneSlot slot = 0; // the lane's bit in the gateway-wide routing::LaneUpMask
+  wg::Key public_key{};       // the peer's key on this lane (its public_key unless rotating)
 };
 
 struct PeerGateway {

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -46,6 +47,9 @@ po::options_description gateway_settings() {
       ("region", required_text(), "required: this gateway's region, e.g. r1")
       ("private-key-file", text("/etc/anymesh/private.key"),
        "X25519 private key, base64 as `wg genkey` writes it; must not be accessible by every user")
+      ("next-private-key-file", text("", "none"),
+       "key rotation: the next private key (wg genkey); may be absent until a rotation is prepared; lanes "
+       "use it when the controller's snapshot names its public key; read again on SIGHUP")
       ("controller-address", text("", "none"),
        "controller gRPC address host:port; none: run from --snapshot alone")
       ("controller-public-key", text("", "none"),
@@ -185,6 +189,15 @@ GatewayOptions read_options(const Reader& in, const std::string& config_file) {
   auto key = read_private_key_file(out.private_key_file);
   if (!key) throw bad("private-key-file", key.error());
   out.private_key = *key;
+  if (const std::string next = in.get("next-private-key-file"); !next.empty()) {
+    // Absent until a rotation is prepared; present, it must be a good key file.
+    std::error_code e;
+    if (std::filesystem::exists(next, e)) {
+      auto next_key = read_private_key_file(next);
+      if (!next_key) throw bad("next-private-key-file", next_key.error());
+    }
+    out.next_private_key_file = next;
+  }
 
   if (!in.get("controller-address").empty()) {
     out.controller = read_controller(in);

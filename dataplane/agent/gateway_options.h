@@ -39,6 +39,7 @@ struct GatewayOptions {
   std::string region;
   std::filesystem::path private_key_file;
   PrivateKey private_key{wg::Key{}};
+  std::optional<std::filesystem::path> next_private_key_file;  // key rotation; read again on SIGHUP
   std::optional<ControllerSettings> controller;  // none: static, from the snapshot file only
   PortSpec outer_port;
   PortSpec inner_port;

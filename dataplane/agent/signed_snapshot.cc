@@ -3,6 +3,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -36,7 +37,24 @@ Result<AppliedSnapshot, SnapshotError> open_signed_snapshot(const v1::SignedSnap
   }
   if (!signature_matches(bytes_of(signed_snapshot.snapshot()), bytes_of(signed_snapshot.signature()),
                          controller_key)) {
-    return fail(SnapshotError{"signature", "does not verify against the pinned controller key"});
+    if (!signed_snapshot.has_endorsement()) {
+      return fail(SnapshotError{"signature", "does not verify against the pinned controller key"});
+    }
+    // Signed by a new controller key: acceptable only if the pinned key endorsed that key.
+    const auto& e = signed_snapshot.endorsement();
+    wg::Key endorsed{};
+    if (e.public_key().size() != endorsed.size()) {
+      return fail(SnapshotError{"endorsement.public_key", "must be 32 bytes, got " + std::to_string(e.public_key().size())});
+    }
+    std::copy(e.public_key().begin(), e.public_key().end(), endorsed.begin());
+    std::string endorsed_message(kEndorsementContext);
+    endorsed_message += e.public_key();
+    if (!signature_matches(bytes_of(endorsed_message), bytes_of(e.signature()), controller_key)) {
+      return fail(SnapshotError{"endorsement", "not signed by the pinned controller key"});
+    }
+    if (!signature_matches(bytes_of(signed_snapshot.snapshot()), bytes_of(signed_snapshot.signature()), endorsed)) {
+      return fail(SnapshotError{"signature", "verifies neither against the pinned controller key nor the key it endorsed"});
+    }
   }
   auto loaded = load_snapshot(bytes_of(signed_snapshot.snapshot()), probe_fallback);
   if (!loaded) return loaded;

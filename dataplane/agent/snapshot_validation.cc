@@ -89,7 +89,20 @@ class SnapshotValidator {
     if (!tunnel) {
       return SnapshotError{"self.tunnel_address", quoted(self.tunnel_address()) + " is not an IPv4 address"};
     }
-    self_ = GatewayIdentity{self.id(), self.region(), *tunnel};
+    self_ = GatewayIdentity{self.id(), self.region(), *tunnel, {}};
+    if (self.lane_public_keys_size() > static_cast<int>(probe::kMaxLanesPerPeer)) {
+      return SnapshotError{"self.lane_public_keys", "more than " + std::to_string(probe::kMaxLanesPerPeer) + " lanes"};
+    }
+    for (int i = 0; i < self.lane_public_keys_size(); ++i) {
+      std::optional<wg::Key> key;
+      if (!self.lane_public_keys(i).empty()) {
+        key.emplace();
+        if (auto e = check_key(at("self.lane_public_keys", static_cast<std::size_t>(i)), self.lane_public_keys(i), *key)) {
+          return e;
+        }
+      }
+      self_.lane_keys.push_back(key);
+    }
     tunnel_owners_.emplace(*tunnel, "self");
     return std::nullopt;
   }
@@ -188,9 +201,13 @@ class SnapshotValidator {
         return SnapshotError{field + ".port", "port " + std::to_string(lane.port()) + " already used by " +
                                                   at(base + ".lanes", it->second)};
       }
+      wg::Key key = peer.public_key;
+      if (!lane.public_key().empty()) {
+        if (auto e = check_key(field + ".public_key", lane.public_key(), key)) return e;
+      }
       peer.lanes[lane.id()] = PeerLane{static_cast<probe::LaneId>(lane.id()),
                                        static_cast<std::uint16_t>(lane.port()),
-                                       static_cast<routing::LaneSlot>(first_slot + lane.id())};
+                                       static_cast<routing::LaneSlot>(first_slot + lane.id()), key};
     }
     return std::nullopt;
   }

@@ -20,6 +20,7 @@
 #include "dataplane/agent/control_socket.h"
 #include "dataplane/agent/controller_session.h"
 #include "dataplane/agent/kernel_routes.h"
+#include "dataplane/agent/lane_keys.h"
 #include "dataplane/agent/metrics_server.h"
 #include "dataplane/agent/snapshot_loader.h"
 #include "dataplane/agent/snapshot_store.h"
@@ -78,6 +79,15 @@ std::uint16_t interface_mtu(const std::string& name) {
   return static_cast<std::uint16_t>(mtu);
 }
 
+// next-private-key-file, if configured and present (a bad file is an error of the start or reload).
+std::optional<agent::PrivateKey> read_next_key(const agent::GatewayOptions& options) {
+  std::error_code e;
+  if (!options.next_private_key_file || !std::filesystem::exists(*options.next_private_key_file, e)) return std::nullopt;
+  auto key = agent::read_private_key_file(*options.next_private_key_file);
+  if (!key) throw std::runtime_error("--next-private-key-file: " + key.error());
+  return *key;
+}
+
 std::shared_ptr<const agent::AppliedSnapshot> load_checked(const agent::GatewayOptions& options) {
   auto loaded = agent::load_own_snapshot_file(*options.snapshot_file, options.gateway_id, options.region, options.probe);
   if (!loaded) throw std::runtime_error("--snapshot: " + loaded.error().to_string());
@@ -133,10 +143,14 @@ int serve(const agent::GatewayOptions& configured) {
   pipeline::GatewayRuntime runtime(options, outer_address, inner_address, inner_mtu);
   XdpPrestage xdp(options, outer_address);
   AnycastControl anycast(options.bgp);
+  agent::KeyRing keys{options.private_key, read_next_key(options)};
   std::mutex publishing;  // the agent loop (SIGHUP, health) and the controller session publish
   auto publish_locked = [&](std::shared_ptr<const agent::AppliedSnapshot> next) {
+    // Refused before anything changes when a lane wants a key this gateway does not hold.
+    auto lane_keys = agent::lane_private_keys(*next, keys, options.lanes_per_peer);
+    if (!lane_keys) throw std::runtime_error(lane_keys.error());
     auto table = anycast.table_for(next);
-    runtime.publish(next, table);
+    runtime.publish(next, table, std::move(*lane_keys));
     xdp.apply(*next);
     if (auto line = anycast.announce(next.get(), table.get())) log(*line);
   };
@@ -223,6 +237,26 @@ int serve(const agent::GatewayOptions& configured) {
       if (p.revents & POLLOUT) uapi.on_writable(p.fd);
     }
     if (g_reload.exchange(false)) {
+      // Key files first (a rotation's next key appears, or the rotated key becomes the current one).
+      try {
+        std::lock_guard lock(publishing);
+        auto current = agent::read_private_key_file(options.private_key_file);
+        if (!current) throw std::runtime_error("--private-key-file: " + current.error());
+        agent::KeyRing reloaded{*current, read_next_key(options)};
+        agent::KeyRing previous = keys;
+        keys = reloaded;
+        if (auto running = runtime.snapshot()) {
+          try {
+            publish_locked(running);
+          } catch (...) {
+            keys = previous;
+            throw;
+          }
+        }
+        log(std::string("keys reloaded") + (keys.next ? " (with a next key)" : ""));
+      } catch (const std::exception& e) {
+        log(std::string("key reload refused, keeping the running keys: ") + e.what());
+      }
       if (!options.snapshot_file) {
         log("SIGHUP: no --snapshot file to reload");
       } else {

@@ -13,8 +13,11 @@
 namespace anymesh::pipeline {
 
 RouteState::RouteState(std::shared_ptr<const agent::AppliedSnapshot> snapshot,
-                       std::shared_ptr<const anycast::ServiceTable> services)
-    : snapshot_(std::move(snapshot)), slots_(routing::kMaxLaneSlots), services_owner_(std::move(services)) {
+                       std::shared_ptr<const anycast::ServiceTable> services, std::vector<wg::Key> lane_keys)
+    : snapshot_(std::move(snapshot)),
+      slots_(routing::kMaxLaneSlots),
+      lane_keys_(std::move(lane_keys)),
+      services_owner_(std::move(services)) {
   static std::atomic<unsigned> serial{0};
   const auto& description = snapshot_->route_description();
   std::size_t v4 = 0;
@@ -66,7 +69,10 @@ const routing::NextHopGroup* RouteState::region_route(const anycast::ServiceEntr
   return index < routes.size() ? routes[index] : nullptr;
 }
 
-RouteState::~RouteState() { rte_lpm_free(lpm_); }
+RouteState::~RouteState() {
+  rte_lpm_free(lpm_);
+  for (auto& key : lane_keys_) wg::secure_zero(key);
+}
 
 const routing::NextHopGroup* RouteState::lookup(std::uint32_t ipv4) const {
   std::uint32_t group = 0;

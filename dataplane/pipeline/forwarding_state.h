@@ -26,8 +26,10 @@ class RouteState {
   // Builds the IPv4 LPM (prefix -> group index) in DPDK memory. services: the snapshot's anycast
   // table with the health checks' verdicts (null: the snapshot's own table, every backend
   // healthy). Throws std::runtime_error when DPDK has no memory for it.
+  // lane_keys: the private key of each lane's sessions (empty: every lane uses the gateway's key).
   explicit RouteState(std::shared_ptr<const agent::AppliedSnapshot> snapshot,
-                      std::shared_ptr<const anycast::ServiceTable> services = nullptr);
+                      std::shared_ptr<const anycast::ServiceTable> services = nullptr,
+                      std::vector<wg::Key> lane_keys = {});
   ~RouteState();
   RouteState(const RouteState&) = delete;
   RouteState& operator=(const RouteState&) = delete;
@@ -38,6 +40,10 @@ class RouteState {
   const routing::NextHopGroup* lookup(std::uint32_t ipv4) const;
   const SlotLane& slot(routing::LaneSlot s) const { return slots_[s]; }
   std::uint32_t self_tunnel_address() const { return self_tunnel_; }
+
+  // The private key of lane `lane`'s sessions, or null for the gateway's own key.
+  const wg::Key* lane_key(std::uint32_t lane) const { return lane < lane_keys_.size() ? &lane_keys_[lane] : nullptr; }
+  const std::vector<wg::Key>& lane_keys() const { return lane_keys_; }
 
   // The anycast services in force, or null when the snapshot has none.
   const anycast::ServiceTable* services() const { return services_; }
@@ -50,6 +56,7 @@ class RouteState {
   rte_lpm* lpm_ = nullptr;
   std::vector<SlotLane> slots_;
   std::uint32_t self_tunnel_ = 0;
+  std::vector<wg::Key> lane_keys_;
   std::shared_ptr<const anycast::ServiceTable> services_owner_;
   const anycast::ServiceTable* services_ = nullptr;
   std::vector<std::vector<const routing::NextHopGroup*>> region_routes_;  // [service id][group index]

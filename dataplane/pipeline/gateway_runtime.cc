@@ -99,13 +99,13 @@ void GatewayRuntime::stop() {
 }
 
 void GatewayRuntime::publish(std::shared_ptr<const agent::AppliedSnapshot> snapshot,
-                             std::shared_ptr<const anycast::ServiceTable> services) {
+                             std::shared_ptr<const anycast::ServiceTable> services, std::vector<wg::Key> lane_keys) {
   {
     std::lock_guard lock(snapshot_mutex_);
     current_ = snapshot;
     current_services_ = services;
   }
-  auto* next = new RouteState(std::move(snapshot), std::move(services));
+  auto* next = new RouteState(std::move(snapshot), std::move(services), std::move(lane_keys));
   const RouteState* old = shared_.routes.exchange(next, std::memory_order_acq_rel);
   if (running_) rte_rcu_qsbr_synchronize(shared_.rcu, RTE_QSBR_THRID_INVALID);
   delete old;
@@ -169,7 +169,7 @@ wg::UapiDeviceState GatewayRuntime::uapi_state() const {
     for (const auto& lane : peer.lanes) {
       const LaneStatus& st = shared_.lanes.status(lane.slot);
       wg::UapiPeerState p;
-      p.public_key = peer.public_key;
+      p.public_key = lane.public_key;
       std::uint64_t e = st.endpoint.load(std::memory_order_relaxed);
       wg::Endpoint endpoint = peer.endpoints.front();
       endpoint.port = lane.port;

@@ -37,8 +37,9 @@ class GatewayRuntime {
 
   // Publishes a new snapshot (RCU: returns once no worker can still read the old one), with its
   // anycast services as the health checks see them (null: every backend healthy).
+  // lane_keys: each lane's private key (empty: the gateway's key on every lane).
   void publish(std::shared_ptr<const agent::AppliedSnapshot> snapshot,
-               std::shared_ptr<const anycast::ServiceTable> services = nullptr);
+               std::shared_ptr<const anycast::ServiceTable> services = nullptr, std::vector<wg::Key> lane_keys = {});
   void publish(NeighborState neighbors);
   std::shared_ptr<const agent::AppliedSnapshot> snapshot() const;
   std::shared_ptr<const anycast::ServiceTable> services() const;  // as last published

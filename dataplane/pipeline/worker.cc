@@ -128,7 +128,9 @@ void Worker::refresh() {
   neighbors_ = shared_.neighbors.load(std::memory_order_acquire);
   if (routes != routes_ && routes != nullptr) {
     // Health changes publish a new RouteState over the same snapshot: only the services change.
-    if (routes_ == nullptr || routes->shared() != routes_->shared()) reconfigure(*routes);
+    if (routes_ == nullptr || routes->shared() != routes_->shared() || routes->lane_keys() != routes_->lane_keys()) {
+      reconfigure(*routes);
+    }
     anycast_.set_services(routes->services());
   }
   routes_ = routes;
@@ -139,7 +141,7 @@ void Worker::refresh() {
 void Worker::reconfigure(const RouteState& state) {
   const agent::AppliedSnapshot& s = state.snapshot();
   for (std::uint32_t lane = 0; lane < shared_.lanes_per_peer; ++lane) {
-    if (owns(lane)) reconfigure_device(lane, s);
+    if (owns(lane)) reconfigure_device(lane, state);
   }
   std::vector<PeerRuntime> next;
   next.reserve(s.peers().size());
@@ -153,7 +155,7 @@ void Worker::reconfigure(const RouteState& state) {
     r.no_probes = p.no_probes;
     for (const auto& lane : p.lanes) {
       r.slot[lane.id] = lane.slot;
-      if (owns(lane.id) && devices_[lane.id]) r.lane_peer[lane.id] = devices_[lane.id]->find(p.public_key);
+      if (owns(lane.id) && devices_[lane.id]) r.lane_peer[lane.id] = devices_[lane.id]->find(lane.public_key);
     }
     auto old = std::find_if(peers_.begin(), peers_.end(), [&](const PeerRuntime& o) {
       return o.id == p.id && o.lanes == r.lanes && o.tunnel_address == r.tunnel_address && o.no_probes == r.no_probes;
@@ -206,7 +208,8 @@ void Worker::reconfigure(const RouteState& state) {
   responder_ = std::make_unique<probe::ProbeResponder>(s.self().tunnel_address, s.self().id);
 }
 
-void Worker::reconfigure_device(std::uint32_t lane, const agent::AppliedSnapshot& s) {
+void Worker::reconfigure_device(std::uint32_t lane, const RouteState& state) {
+  const agent::AppliedSnapshot& s = state.snapshot();
   if (!devices_[lane]) {
     wg::Device::Options options;
     options.mtu = shared_.tunnel_mtu;
@@ -215,10 +218,14 @@ void Worker::reconfigure_device(std::uint32_t lane, const agent::AppliedSnapshot
     devices_[lane]->set_private_key(shared_.private_key);
   }
   wg::Device& device = *devices_[lane];
+  // Key rotation moves one lane at a time to the next key (a no-op when it is the same key).
+  const wg::Key* key = state.lane_key(lane);
+  device.set_private_key(key != nullptr ? *key : shared_.private_key);
   std::vector<wg::Key> keep;
   for (const auto& p : s.peers()) {
     if (lane >= p.lanes.size()) continue;
-    wg::Peer& peer = device.upsert_peer(p.public_key);
+    const wg::Key& peer_key = p.lanes[lane].public_key;
+    wg::Peer& peer = device.upsert_peer(peer_key);
     wg::Endpoint endpoint = p.endpoints.front();
     endpoint.port = p.lanes[lane].port;
     // A roamed endpoint (the peer's current source) is kept while the snapshot's stays the same.
@@ -226,7 +233,7 @@ void Worker::reconfigure_device(std::uint32_t lane, const agent::AppliedSnapshot
       device.set_endpoint(peer, endpoint);
       peer.configured_endpoint = endpoint;
     }
-    keep.push_back(p.public_key);
+    keep.push_back(peer_key);
   }
   std::vector<wg::Key> gone;
   for (const auto& peer : device.peers()) {

@@ -49,7 +49,7 @@ class Worker {
   bool owns(std::uint32_t lane) const { return lane_owner(lane, shared_.workers) == index_; }
   void refresh();
   void reconfigure(const RouteState& state);
-  void reconfigure_device(std::uint32_t lane, const agent::AppliedSnapshot& s);
+  void reconfigure_device(std::uint32_t lane, const RouteState& state);
 
   // One rx burst of a port through a stage (from_inner or from_outer).
   std::size_t poll(std::uint16_t port, void (Worker::*stage)(rte_mbuf*));

@@ -61,10 +61,11 @@ PYEOF
 moved_flows() { $PY -c 'import json, sys; print(sum(1 for f in json.load(open(sys.argv[1]))["flows"] if f.get("changes")))' "$TMP/$1.json"; }
 broken_flows() { $PY -c 'import json, sys; print(sum(1 for f in json.load(open(sys.argv[1]))["flows"] if f.get("error")))' "$TMP/$1.json"; }
 
-services_file() {  # services_file NAME 'UDP GROUPS JSON' — echo-tcp keeps the same groups
+services_file() {  # services_file NAME 'UDP GROUPS JSON' [HEALTH JSON] — echo-tcp keeps the same groups
+  local health=${3:-'{}'}
   cat >"$TMP/$1.services.json" <<JSON
-{"services": [{"name": "echo-udp", "protocol": "udp", "port": 7000, "groups": $2},
-              {"name": "echo-tcp", "protocol": "tcp", "port": 7000, "groups": $2}]}
+{"services": [{"name": "echo-udp", "protocol": "udp", "port": 7000, "groups": $2, "health": $health},
+              {"name": "echo-tcp", "protocol": "tcp", "port": 7000, "groups": $2, "health": $health}]}
 JSON
   echo "$TMP/$1.services.json"
 }
@@ -126,7 +127,7 @@ case $mode in
     lab_up "$ROOT/configs/lab/anycast.conf" >/dev/null
     # Checks every 200 ms, fall 3: a dead backend must leave within 600 ms (+ one interval of phase).
     "$LAB" gateways up --probe-timeout-ms 30 --services "$(services_file h \
-      '[{"region": "r1"}, {"region": "r2", "weight": 0}, {"region": "r3", "weight": 0}]')"
+      '[{"region": "r1"}, {"region": "r2", "weight": 0}, {"region": "r3", "weight": 0}]' '{"interval_ms": 200}')"
     wait_lanes_up
     loadgen running --udp 90 --interval-ms 10 --duration 5 --gap-ms 30 &
     runner=$!

@@ -6,8 +6,10 @@
 #           its snapshot; restarted, every gateway reconnects and is in sync, still without loss.
 #   flap:   the r1-r3 delay flaps between 5 and 30 ms every 0.5 s: the route does not flap (it may
 #           move once to the relay, which is better on average, but never back and forth).
+#   signing: the controller restarts with a new signing key endorsed by the old one; the gateways,
+#           still pinning the old key, apply its next snapshots (no Nack) and a stream loses nothing.
 source "$(dirname "$0")/lab_lib.sh"
-mode=${1:?steer, static or flap}
+mode=${1:?steer, static, flap or signing}
 : "${AM_LAB_GATEWAY:?set AM_LAB_GATEWAY}" "${AM_LAB_CONTROLLER:?set AM_LAB_CONTROLLER}"
 export AM_LAB_GATEWAY AM_LAB_CONTROLLER
 CLI=${AM_CLI:?set AM_CLI to the anymesh CLI}
@@ -99,6 +101,33 @@ PYEOF
     done
     echo "r1's next hop for r3 changed $changes times over 14 flips (snapshot v$v0 -> v$(version_of 1))"
     check "the route does not follow a flapping link (at most one move, no return)" "c <= 1" c="$changes"
+    ;;
+  signing)
+    "$LAB" exec r2-be1 "$BIN/stream" recv --port 9000 --duration 9 --gap-ms 20 >"$TMP/recv.json" &
+    recv=$!
+    sleep 0.3
+    "$LAB" exec r1-be1 "$BIN/stream" send --to 10.200.2.11:9000 --pps 1000 --duration 8 >"$TMP/send.json" &
+    send=$!
+    sleep 1
+    before=$(version_of 1)
+    "$LAB" controller rotate-signing-key
+    wait_synced
+    # Something for the new key to sign: r1-r3 slows down, the controller steers r1 through r2.
+    "$LAB" link r1 r3 --delay 30ms
+    for _ in $(seq 100); do [ "$(r3_next_hop)" = 2 ] && break; sleep 0.1; done
+    after=$(version_of 1)
+    [ "$(r3_next_hop)" = 2 ] || fail "r1 never applied the steered snapshot signed by the new key (v$before -> v$after)"
+    for n in 1 2 3; do
+      if ask "$n" status | grep -q "last: signature"; then ask "$n" status; fail "gateway r$n refused a snapshot signed by the new key"; fi
+    done
+    pass "gateways pinning the old key applied v$after signed by the new, endorsed key (was v$before)"
+    wait "$send"; wait "$recv"
+    $PY - "$TMP/recv.json" "$TMP/send.json" <<'PYEOF' || exit 1
+import json, sys
+recv, send = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+print(f"stream r1 -> r2: sent {send['sent']}, received {recv['packets']}, lost {recv['lost']}")
+sys.exit(1 if recv["lost"] != 0 else 0)
+PYEOF
     ;;
   *) fail "unknown mode $mode" ;;
 esac

@@ -138,3 +138,33 @@ TEST_CASE("a signing key file readable by everyone or not holding a key is refus
   CHECK(read_signing_key_file(garbage).error().find("not a private key") != std::string::npos);
   CHECK(read_signing_key_file(dir.path() / "missing.key").error().find("cannot open") != std::string::npos);
 }
+
+TEST_CASE("a snapshot signed by a new controller key opens on a gateway pinning the key that endorsed it") {
+  auto previous = SigningKey::generate();
+  auto next = SigningKey::generate();
+  auto signed_snapshot = signed_r1(next);
+  // Without the endorsement the pinned key refuses it.
+  CHECK(agent::open_signed_snapshot(signed_snapshot, previous.public_key(), kSelf).error().field == "signature");
+  *signed_snapshot.mutable_endorsement() = endorse(previous, next.public_key());
+  auto opened = agent::open_signed_snapshot(signed_snapshot, previous.public_key(), kSelf);
+  REQUIRE(opened);
+  CHECK(opened->self().id == kSelf);
+  // A gateway already pinning the new key ignores the endorsement.
+  CHECK(agent::open_signed_snapshot(signed_snapshot, next.public_key(), kSelf));
+}
+
+TEST_CASE("an endorsement not signed by the pinned key, or of another key, opens nothing") {
+  auto pinned = SigningKey::generate();
+  auto impostor = SigningKey::generate();
+  auto signed_snapshot = signed_r1(impostor);
+  // The impostor endorsing itself.
+  *signed_snapshot.mutable_endorsement() = endorse(impostor, impostor.public_key());
+  CHECK(agent::open_signed_snapshot(signed_snapshot, pinned.public_key(), kSelf).error().field == "endorsement");
+  // The pinned key endorsing some other key than the one that signed the snapshot.
+  auto other = SigningKey::generate();
+  *signed_snapshot.mutable_endorsement() = endorse(pinned, other.public_key());
+  CHECK(agent::open_signed_snapshot(signed_snapshot, pinned.public_key(), kSelf).error().field == "signature");
+  // A malformed endorsed key.
+  signed_snapshot.mutable_endorsement()->set_public_key("short");
+  CHECK(agent::open_signed_snapshot(signed_snapshot, pinned.public_key(), kSelf).error().field == "endorsement.public_key");
+}
