@@ -10,6 +10,7 @@
 
 #include "bpf/include/flow_hash.h"
 #include "bpf/include/gue.h"
+#include "bpf/include/ingress_limits.h"
 #include "bpf/include/maglev.h"
 #include "bpf/include/map_layouts.h"
 #include "bpf/include/xdp_counters.h"
@@ -24,6 +25,7 @@
 #define AM_MESH_PREFIXES_MAX 4096
 #define AM_VIPS_MAX 4096
 #define AM_FLOWS_MAX 262144
+#define AM_SOURCES_MAX 16384
 
 struct {
   __uint(type, BPF_MAP_TYPE_XSKMAP);
@@ -99,6 +101,33 @@ struct {
   __type(value, struct am_flow_value);
 } flows SEC(".maps");
 
+/*
+ * Ingress limits (bpf/include/ingress_limits.h). Buckets are per CPU: no atomics and no cache line
+ * bouncing under a flood, and exact per CPU; each CPU enforces 1/limit_share of every rate and
+ * burst (gw_config.limit_share: the CPUs that take the port's packets), which is exact when RSS
+ * spreads a service's (or prefix's) packets evenly over them and stricter when it does not.
+ */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, AM_XDP_SERVICES_MAX);
+  __type(key, __u32);
+  __type(value, struct am_service_limits);
+} service_limits SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, AM_XDP_SERVICES_MAX);
+  __type(key, __u32);
+  __type(value, struct am_token_bucket);
+} service_buckets SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+  __uint(max_entries, AM_SOURCES_MAX);
+  __type(key, struct am_source_key);
+  __type(value, struct am_source_buckets);
+} source_buckets SEC(".maps");
+
 #define AM_ETH_P_8021Q 0x8100
 #define AM_ETH_P_8021AD 0x88a8
 #define AM_IPV6_NEXTHDR_FRAGMENT 44
@@ -124,6 +153,11 @@ AM_INLINE void am_count(__u32 reason) {
 AM_INLINE int am_pass(__u32 reason) {
   am_count(reason);
   return XDP_PASS;
+}
+
+AM_INLINE int am_drop(__u32 reason) {
+  am_count(reason);
+  return XDP_DROP;
 }
 
 /* To the AF_XDP socket of this queue; without one the packet falls back to the kernel. */
@@ -258,22 +292,31 @@ AM_INLINE const struct am_backend_value *am_usable_backend(__u32 id) {
   return (b->flags & want) == want ? b : 0;
 }
 
-/* The pinned backend of the flow if it is still usable and not idle too long, else a Maglev pick (pinned). */
-AM_SUBPROG const struct am_backend_value *am_flow_backend(const struct am_gw_config *cfg,
-                                                         const struct am_vip_value *vip,
-                                                         const struct am_frame *f,
-                                                         __u32 decision_hash) {
-  __u64 now = bpf_ktime_get_ns();
+/*
+ * The pinned backend of the flow if it is still usable and not idle too long, else 0. *is_new is
+ * set when the flow has no entry or its entry went idle (a new flow for the limits); a pinned flow
+ * whose backend is no longer usable is not new: it is decided again without the new-flow limits.
+ */
+AM_SUBPROG const struct am_backend_value *am_pinned_backend(const struct am_gw_config *cfg,
+                                                           const struct am_frame *f, __u64 now,
+                                                           __u32 *is_new) {
   struct am_flow_value *pinned = bpf_map_lookup_elem(&flows, &f->tuple);
-  if (pinned) {
-    __u64 idle_ns = (__u64)cfg->flow_idle_ms * 1000000ull;
-    const struct am_backend_value *b = am_usable_backend(pinned->backend_id);
-    if (b && (idle_ns == 0 || now - pinned->last_seen_ns <= idle_ns)) {
-      pinned->last_seen_ns = now;
-      am_count(AM_XDP_NOTE_FLOW_PINNED);
-      return b;
-    }
-  }
+  *is_new = 1;
+  if (!pinned) return 0;
+  __u64 idle_ns = (__u64)cfg->flow_idle_ms * 1000000ull;
+  if (idle_ns != 0 && now - pinned->last_seen_ns > idle_ns) return 0;
+  *is_new = 0;
+  const struct am_backend_value *b = am_usable_backend(pinned->backend_id);
+  if (!b) return 0;
+  pinned->last_seen_ns = now;
+  am_count(AM_XDP_NOTE_FLOW_PINNED);
+  return b;
+}
+
+/* A Maglev pick for the flow, pinned; 0 when the slot gives no usable backend. */
+AM_SUBPROG const struct am_backend_value *am_new_backend(const struct am_vip_value *vip,
+                                                        const struct am_frame *f,
+                                                        __u32 decision_hash, __u64 now) {
   __u32 service = vip->service_id;
   void *table = bpf_map_lookup_elem(&maglev, &service);
   if (!table || vip->table_size == 0) return 0;
@@ -286,6 +329,46 @@ AM_SUBPROG const struct am_backend_value *am_flow_backend(const struct am_gw_con
   bpf_map_update_elem(&flows, &f->tuple, &pin, BPF_ANY);
   am_count(AM_XDP_NOTE_FLOW_NEW);
   return b;
+}
+
+/*
+ * This CPU's buckets of the packet's source prefix for the service, full when first used here (a
+ * per-CPU entry created on another CPU reads as all zero here). 0 only if the LRU map refused
+ * the entry: that packet then goes unlimited by its prefix.
+ */
+AM_SUBPROG struct am_source_buckets *am_source_buckets(const struct am_service_limits *l, __u32 service,
+                                                      const struct am_frame *f, __u64 now, __u32 share) {
+  struct am_source_key key;
+  am_source_key_of(&key, &f->tuple, service, l->source_prefix_v4, l->source_prefix_v6);
+  struct am_source_buckets *b = bpf_map_lookup_elem(&source_buckets, &key);
+  if (!b) {
+    struct am_source_buckets fresh = {};
+    bpf_map_update_elem(&source_buckets, &key, &fresh, BPF_NOEXIST);
+    b = bpf_map_lookup_elem(&source_buckets, &key);
+    if (!b) return 0;
+  }
+  if (b->new_flows.last_ns == 0 && b->packets.last_ns == 0) {
+    am_token_bucket_fill(&b->new_flows, now, l->source_new_flows_burst, share);
+    am_token_bucket_fill(&b->packets, now, l->source_packets_burst, share);
+  }
+  return b;
+}
+
+/* The new-flow limits: the source prefix's first, then the service's; the counter hit, or 0. */
+AM_SUBPROG __u32 am_new_flow_over_limit(const struct am_service_limits *l, struct am_source_buckets *source,
+                                        __u32 service, __u64 now, __u32 share) {
+  if (source && !am_token_bucket_take(&source->new_flows, now, l->source_new_flows_per_second,
+                                      l->source_new_flows_burst, share)) {
+    return AM_XDP_DROP_LIMIT_SOURCE_NEW_FLOWS;
+  }
+  if (l->new_flows_per_second == 0) return 0;
+  struct am_token_bucket *b = bpf_map_lookup_elem(&service_buckets, &service);
+  if (!b) return 0;
+  if (b->last_ns == 0) am_token_bucket_fill(b, now, l->new_flows_burst, share);
+  if (!am_token_bucket_take(b, now, l->new_flows_per_second, l->new_flows_burst, share)) {
+    return AM_XDP_DROP_LIMIT_SERVICE_NEW_FLOWS;
+  }
+  return 0;
 }
 
 AM_INLINE int am_all_zero(const __u8 *bytes, __u32 n) {
@@ -426,13 +509,35 @@ AM_INLINE int am_outer(struct xdp_md *ctx, const struct am_gw_config *cfg, struc
   }
   const struct am_vip_value *vip = am_classify_vip(f);
   if (!vip) return am_pass(AM_XDP_PASS_NOT_TUNNEL);
+  __u64 now = bpf_ktime_get_ns();
+  __u32 service = vip->service_id;
+  __u32 share = cfg->limit_share;
+  const struct am_service_limits *limits = bpf_map_lookup_elem(&service_limits, &service);
+  struct am_source_buckets *source = 0;
+  if (limits && am_limits_per_source(limits)) {
+    source = am_source_buckets(limits, service, f, now, share);
+    if (source && !am_token_bucket_take(&source->packets, now, limits->source_packets_per_second,
+                                        limits->source_packets_burst, share)) {
+      return am_drop(AM_XDP_DROP_LIMIT_SOURCE_PACKETS);
+    }
+  }
   /* Only services served entirely by local backends are decided here: group choice by weight, dial
-     and health across regions needs the full service table, which only the DPDK path has. */
+     and health across regions needs the full service table, which only the DPDK path has (and
+     applies the new-flow limits there). */
   if (!(vip->flags & AM_VIP_F_LOCAL_ONLY)) return am_to_xsk(ctx, AM_XDP_XSK_VIP);
   __u32 flow_hash = am_hash_flow(&f->tuple, AM_AFFINITY_NONE);
   __u32 decision_hash = vip->flags & AM_VIP_F_AFFINITY_SOURCE_IP
                             ? am_hash_flow(&f->tuple, AM_AFFINITY_SOURCE_IP) : flow_hash;
-  const struct am_backend_value *b = am_flow_backend(cfg, vip, f, decision_hash);
+  __u32 is_new = 0;
+  const struct am_backend_value *b = am_pinned_backend(cfg, f, now, &is_new);
+  if (!b) {
+    if (is_new && limits) {
+      __u32 over = am_new_flow_over_limit(limits, limits->source_new_flows_per_second ? source : 0,
+                                          service, now, share);
+      if (over) return am_drop(over);
+    }
+    b = am_new_backend(vip, f, decision_hash, now);
+  }
   if (!b) return am_to_xsk(ctx, AM_XDP_XSK_VIP_NO_BACKEND);
   return am_gue_encapsulate(ctx, cfg, f, b, flow_hash);
 }

@@ -1,6 +1,6 @@
 // anymesh-bench-gateway: packet rate of the gateway's DPDK pipeline (the real GatewayRuntime and its
 // workers) per worker core for seal (inner -> outer), open (outer -> inner) and relay (outer ->
-// outer), against raw AEAD (the physical limit) and plain forwarding (the I/O ceiling) on the same
+// outer) and anycast-local (a client's frame to a VIP -> Maglev -> GUE to a local backend), against raw AEAD (the physical limit) and plain forwarding (the I/O ceiling) on the same
 // core in the same run. Ports are ring ethdevs the benchmark fills and drains; the peer gateways are
 // tunnel-core devices on the main lcore (see emulated_peer.h).
 #include <rte_eal.h>
@@ -28,6 +28,7 @@
 #include "bench/crypto/report.h"
 #include "bench/crypto/workload.h"
 #include "bench/gateway/aead_limit.h"
+#include "bench/gateway/client_traffic.h"
 #include "bench/gateway/emulated_peer.h"
 #include "bench/gateway/gateway_report.h"
 #include "bench/gateway/plain_forward.h"
@@ -56,6 +57,14 @@ constexpr std::uint32_t kR2Host = 0x0a020005;
 constexpr std::uint32_t kR2Destinations = 0x0a02000a;
 constexpr std::uint32_t kR3Destinations = 0x0a03000a;
 constexpr std::uint16_t kListenPort = 51820;
+// Anycast: service "bench" at 203.0.113.10 UDP 7000, one local group of kBackends backends on the
+// LAN (10.1.0.100..), GUE from the gateway's inner address 10.1.0.1.
+constexpr std::uint32_t kVip = 0xcb00710a;          // 203.0.113.10
+constexpr std::uint16_t kVipPort = 7000;
+constexpr std::uint32_t kGatewayInner = 0x0a010001;  // 10.1.0.1
+constexpr std::uint32_t kFirstBackend = 0x0a010064;  // 10.1.0.100
+constexpr unsigned kBackends = 8;
+constexpr pipeline::MacAddress kClientMac{0x02, 0xc1, 0, 0, 0, 0x01};
 constexpr pipeline::MacAddress kLanMac{0x02, 0xa1, 0, 0, 0, 0x05};
 constexpr pipeline::MacAddress kR2Mac{0x02, 0xa2, 0, 0, 0, 0x02};
 constexpr pipeline::MacAddress kR3Mac{0x02, 0xa3, 0, 0, 0, 0x03};
@@ -68,20 +77,22 @@ struct Options {
   bool quick = false;
   std::size_t batch = 32768;
   unsigned workers = 1;
+  std::uint32_t anycast_flows = 4096;
   std::string json;
   std::string size;
 };
 
 int usage(const char* argv0) {
   std::fprintf(stderr,
-               "Usage: %s [--quick] [--seconds S] [--repetitions N] [--batch N] [--workers 1|2] [--size NAME] [--json FILE]\n"
+               "Usage: %s [--quick] [--seconds S] [--repetitions N] [--batch N] [--workers 1|2] [--size NAME] [--flows N] [--json FILE]\n"
                "  Runs anymesh's GatewayRuntime over ring ports and measures seal (inner -> outer), open\n"
-               "  (outer -> inner) and relay (outer -> outer) for 64, 512, 1420 B and IMIX, next to raw AEAD\n"
+               "  (outer -> inner), relay (outer -> outer) and anycast-local (VIP -> GUE to a local backend) for 64, 512, 1420 B and IMIX, next to raw AEAD\n"
                "  and plain forwarding on the same worker core. Needs hugepages (else falls back to --no-huge).\n"
                "  --quick        a short smoke run (figures are not meaningful)\n"
                "  --seconds S    timed seconds per repetition and point (default 0.5)\n"
                "  --batch N      frames pushed at once (default 32768)\n"
-               "  --workers N    worker lcores = lanes per peer (default 1)\n",
+               "  --workers N    worker lcores = lanes per peer (default 1)\n"
+               "  --flows N      client flows cycling on the anycast-local path (default 4096)\n",
                argv0);
   return 2;
 }
@@ -107,6 +118,9 @@ bool parse(int argc, char** argv, Options& o) {
     } else if (arg == "--workers" && has_value) {
       o.workers = static_cast<unsigned>(std::atoi(argv[++i]));
       if (o.workers < 1 || o.workers > 4) return false;
+    } else if (arg == "--flows" && has_value) {
+      o.anycast_flows = static_cast<std::uint32_t>(std::atol(argv[++i]));
+      if (o.anycast_flows < 1 || o.anycast_flows > 1000000) return false;
     } else if (arg == "--json" && has_value) {
       o.json = argv[++i];
     } else if (arg == "--size" && has_value) {
@@ -152,6 +166,20 @@ std::string group_text(const char* region, unsigned gateway, unsigned lanes) {
   for (unsigned i = 0; i < lanes; ++i) l += (i ? ", " : "") + std::to_string(i);
   return "groups { region: \"" + std::string(region) + "\" next_hops { gateway: " + std::to_string(gateway) +
          " lanes: [" + l + "] weight: 1 } }\n";
+}
+
+// The anycast service: one local group of kBackends on the LAN (the shape lab/gateway_snapshot.py
+// writes); no health checker runs here, so every backend counts as healthy.
+std::string service_text() {
+  std::string s = "services { name: \"bench\" vips: \"203.0.113.10\" protocol: PROTOCOL_UDP port_first: " +
+                  std::to_string(kVipPort) +
+                  " groups { id: 1 region: \"r1\" weight: 1 dial_percent: 100 health_check { type: HEALTH_CHECK_UDP "
+                  "interval_ms: 1000 rise: 2 fall: 3 port: " + std::to_string(kVipPort) + " } }";
+  for (unsigned b = 0; b < kBackends; ++b) {
+    s += " backends { id: " + std::to_string(b + 1) + " address: \"10.1.0." + std::to_string(100 + b) +
+         "\" weight: 1 group: 1 local: true }";
+  }
+  return s + " }\n";
 }
 
 std::uint8_t* data_of(rte_mbuf* m) { return rte_pktmbuf_mtod(m, std::uint8_t*); }
@@ -227,6 +255,41 @@ class Bench {
       b.per_queue[(i % Traffic::kFlows) % b.per_queue.size()].push_back(m);
     }
     b.frames = frames.size();
+  }
+
+  // Client frames to the VIP on the outer port, spread over the rx queues by flow.
+  void prepare_clients(Batch& b, const ClientTraffic& traffic, const pipeline::MacAddress& to) {
+    std::vector<rte_mbuf*> frames(o_.batch);
+    if (rte_pktmbuf_alloc_bulk(pool_, frames.data(), static_cast<unsigned>(frames.size())) != 0) {
+      throw std::runtime_error("benchmark frame pool exhausted");
+    }
+    for (rte_mbuf* m : frames) {
+      std::uint64_t i = sequence_++;
+      std::size_t len = traffic.write_frame(i, data_of(m), to, kClientMac);
+      m->data_len = static_cast<std::uint16_t>(len);
+      m->pkt_len = static_cast<std::uint32_t>(len);
+      b.ip_bytes += len - pipeline::kEthernetHeader;
+      std::uint64_t flow = traffic.flows() > 0 ? i % traffic.flows() : i;
+      b.per_queue[flow % b.per_queue.size()].push_back(m);
+    }
+    b.frames = frames.size();
+  }
+
+  // GUE frames the gateway sent on its inner port: the first few must be UDP from the gateway's
+  // inner address to one of the backends, carrying a packet for the VIP.
+  void check_gue(std::vector<rte_mbuf*>& frames) {
+    for (std::size_t i = 0; i < frames.size() && i < kSamplePerBatch; ++i) {
+      auto p = pipeline::parse_inner_frame({data_of(frames[i]), frames[i]->data_len});
+      const std::uint8_t* ip = data_of(frames[i]) + (p ? p->ip_offset : 0);
+      bool gue = p && p->ip_length >= 20 + 8 + 4 + 20 && ip[9] == 17 && load_be32(ip + 12) == kGatewayInner &&
+                 load_be32(ip + 16) >= kFirstBackend && load_be32(ip + 16) < kFirstBackend + kBackends;
+      std::size_t inner = 20 + 8;
+      while (gue && inner + 20 <= p->ip_length && (ip[inner] >> 4) != 4) inner += 4;  // GUE header (and options)
+      if (!gue || inner + 20 > p->ip_length || load_be32(ip + inner + 16) != kVip) {
+        throw std::runtime_error("the gateway sent a frame that is not GUE to a backend carrying a VIP packet");
+      }
+      ++verified_;
+    }
   }
 
   // Transport datagrams sealed by `peer` to the gateway, each on the lane of its flow, queued to
@@ -385,6 +448,7 @@ int run(const Options& o) {
   info.workers = o.workers;
   info.lanes = o.workers;
   info.batch = o.batch;
+  info.anycast_flows = o.anycast_flows;
 
   std::vector<Workload> workloads;
   for (const Workload& w : standard_workloads()) {
@@ -441,7 +505,7 @@ int run(const Options& o) {
     if (rte_eal_wait_lcore(w + 1) != 0) throw std::runtime_error("no CPU-time clock for a worker lcore");
   }
   std::vector<GatewaySizeResult> results;
-  for (const Workload& w : workloads) results.push_back({w, {}, {}, {}, {}, {}, {}, {}, {}});
+  for (const Workload& w : workloads) results.push_back({w, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}});
 
   // 1. The physical limit on the first worker's lcore (taken again after the gateway).
   AeadLimit limit;
@@ -493,7 +557,7 @@ int run(const Options& o) {
     wg::Key gateway_public = wg::public_key_of(options.private_key.bytes());
 
     wg::SystemClock clock;
-    pipeline::GatewayRuntime runtime(options, kGatewayOuter);
+    pipeline::GatewayRuntime runtime(options, kGatewayOuter, kGatewayInner);
     const pipeline::MacAddress gateway_outer_mac = runtime.shared().outer.mac;
     bench.set_inner_mac(runtime.shared().inner.mac);
     auto peer_config = [&](std::uint32_t address, const pipeline::MacAddress& mac) {
@@ -517,13 +581,14 @@ int run(const Options& o) {
                        peer_text(3, "r3", r3.public_key(), "198.51.100.3", "10.200.0.3", o.workers) +
                        group_text("r2", 2, o.workers) + group_text("r3", 3, o.workers) +
                        "prefixes { prefix: \"10.2.0.0/16\" region: \"r2\" }\n"
-                       "prefixes { prefix: \"10.3.0.0/16\" region: \"r3\" }\n";
+                       "prefixes { prefix: \"10.3.0.0/16\" region: \"r3\" }\n" + service_text();
     auto snapshot = agent::load_snapshot_text(text);
     if (!snapshot) throw std::runtime_error("benchmark snapshot refused: " + snapshot.error().to_string());
     runtime.publish(std::make_shared<const agent::AppliedSnapshot>(std::move(*snapshot)));
     std::vector<pipeline::NeighborEntry> outer_neighbors{{kPeerR2Outer, kR2Mac}, {kPeerR3Outer, kR3Mac}};
     std::vector<pipeline::NeighborEntry> inner_neighbors;
     for (unsigned h = 0; h < Traffic::kHosts; ++h) inner_neighbors.push_back({kLanDestinations + h, kLanMac});
+    for (unsigned b = 0; b < kBackends; ++b) inner_neighbors.push_back({kFirstBackend + b, kLanMac});
     runtime.publish(pipeline::NeighborState{pipeline::NeighborTable(outer_neighbors),
                                             pipeline::NeighborTable(inner_neighbors)});
     runtime.start();
@@ -546,6 +611,12 @@ int run(const Options& o) {
                       [&](std::vector<rte_mbuf*>& f) { bench.check_delivered(f, open); });
         bench.measure(r.relay, [&](Batch& b) { bench.prepare_sealed(b, relay, r2, o.workers); }, outer, outer,
                       [&](std::vector<rte_mbuf*>& f) { bench.to_peers(f, {&r2, &r3}, &r3, &relay); });
+        ClientTraffic warm(r.workload, kVip, kVipPort, o.anycast_flows);
+        ClientTraffic fresh(r.workload, kVip, kVipPort, 0);
+        bench.measure(r.anycast, [&](Batch& b) { bench.prepare_clients(b, warm, gateway_outer_mac); }, outer, inner,
+                      [&](std::vector<rte_mbuf*>& f) { bench.check_gue(f); });
+        bench.measure(r.anycast_new_flows, [&](Batch& b) { bench.prepare_clients(b, fresh, gateway_outer_mac); }, outer,
+                      inner, [&](std::vector<rte_mbuf*>& f) { bench.check_gue(f); });
       }
     }
     info.memory = measure_memory();

@@ -107,6 +107,18 @@ void print_gateway_table(std::FILE* out, const GatewayRunInfo& info, const std::
                  100 * ratio(r.open.per_cpu.mpps, r.raw_open_per_cpu.mpps), r.relay.rate.gbps,
                  100 * ratio(r.relay.per_cpu.mpps, relay_limit_per_cpu(r)), ratio(r.plain.per_cpu.mpps, r.seal.per_cpu.mpps));
   }
+  std::fprintf(out, "\nanycast-local (client frame to a VIP on the outer port -> Maglev -> GUE to a local backend on the\n"
+                    "inner port, %u client flows cycling; new flows: every packet a new 5-tuple), Mpps per worker core:\n\n",
+               info.anycast_flows);
+  std::fprintf(out, "| size | plain fwd per CPU-s | anycast-local | per CPU-s | / plain | anycast new flows | per CPU-s "
+                    "| / plain |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+  for (const auto& r : results) {
+    std::fprintf(out, "| %s | %.1f | %.3f%s | %.3f | %.1f %% | %.3f%s | %.3f | %.1f %% |\n", r.workload.name.c_str(),
+                 r.plain.per_cpu.mpps, r.anycast.rate.mpps / w, mark(r.anycast), r.anycast.per_cpu.mpps,
+                 100 * ratio(r.anycast.per_cpu.mpps, r.plain.per_cpu.mpps), r.anycast_new_flows.rate.mpps / w,
+                 mark(r.anycast_new_flows), r.anycast_new_flows.per_cpu.mpps,
+                 100 * ratio(r.anycast_new_flows.per_cpu.mpps, r.plain.per_cpu.mpps));
+  }
   const MemoryUse& mem = info.memory;
   std::fprintf(out, "\nmemory: hugepages mapped %.1f MiB (DPDK heap %.1f MiB, %.1f MiB allocated: gateway mbuf pool %.1f MiB, "
                     "benchmark frames %.1f MiB); RSS %.1f MiB (peak %.1f, anon %.1f, file %.1f)%s\n",
@@ -134,8 +146,8 @@ bool write_gateway_json(const std::string& path, const GatewayRunInfo& info,
   std::string cpus;
   for (unsigned c : info.worker_cpus) cpus += (cpus.empty() ? "" : ", ") + std::to_string(c);
   std::fprintf(f, "  \"settings\": {\"quick\": %s, \"seconds\": %.3f, \"repetitions\": %d, \"batch\": %zu, \"workers\": %u, "
-                  "\"lanes\": %u, \"hugepages\": %s, \"main_cpu\": %u, \"worker_cpus\": [%s], \"eal\": [%s]},\n",
-               m.quick ? "true" : "false", m.seconds, m.repetitions, info.batch, info.workers, info.lanes,
+                  "\"lanes\": %u, \"anycast_flows\": %u, \"hugepages\": %s, \"main_cpu\": %u, \"worker_cpus\": [%s], \"eal\": [%s]},\n",
+               m.quick ? "true" : "false", m.seconds, m.repetitions, info.batch, info.workers, info.lanes, info.anycast_flows,
                info.hugepages ? "true" : "false", info.main_cpu, cpus.c_str(), eal.c_str());
   const MemoryUse& mem = info.memory;
   std::fprintf(f, "  \"memory\": {\"hugetlb_kb\": %ld, \"rss_kb\": %ld, \"rss_peak_kb\": %ld, \"rss_anon_kb\": %ld, "
@@ -162,14 +174,18 @@ bool write_gateway_json(const std::string& path, const GatewayRunInfo& info,
     std::fprintf(f, "     \"plain\": %s,\n     \"seal\": %s,\n     \"open\": %s,\n     \"relay\": %s,\n",
                  json_path(r.plain, 1).c_str(), json_path(r.seal, w).c_str(), json_path(r.open, w).c_str(),
                  json_path(r.relay, w).c_str());
+    std::fprintf(f, "     \"anycast_local\": %s,\n     \"anycast_new_flows\": %s,\n", json_path(r.anycast, w).c_str(),
+                 json_path(r.anycast_new_flows, w).c_str());
     std::fprintf(f, "     \"ratios\": {\"seal_vs_raw\": %.4f, \"open_vs_raw\": %.4f, \"relay_vs_limit\": %.4f, "
                     "\"seal_vs_raw_wall\": %.4f, \"open_vs_raw_wall\": %.4f, \"relay_vs_limit_wall\": %.4f, "
-                    "\"seal_vs_plain\": %.4f, \"open_vs_plain\": %.4f, \"relay_vs_plain\": %.4f}}%s\n",
+                    "\"seal_vs_plain\": %.4f, \"open_vs_plain\": %.4f, \"relay_vs_plain\": %.4f, "
+                    "\"anycast_local_vs_plain\": %.4f, \"anycast_new_flows_vs_plain\": %.4f}}%s\n",
                  ratio(r.seal.per_cpu.mpps, r.raw_seal_per_cpu.mpps), ratio(r.open.per_cpu.mpps, r.raw_open_per_cpu.mpps),
                  ratio(r.relay.per_cpu.mpps, relay_limit_per_cpu(r)), ratio(r.seal.rate.mpps / w, r.raw_seal.mpps),
                  ratio(r.open.rate.mpps / w, r.raw_open.mpps), ratio(r.relay.rate.mpps / w, relay_limit_mpps(r)),
                  ratio(r.seal.per_cpu.mpps, r.plain.per_cpu.mpps), ratio(r.open.per_cpu.mpps, r.plain.per_cpu.mpps),
-                 ratio(r.relay.per_cpu.mpps, r.plain.per_cpu.mpps),
+                 ratio(r.relay.per_cpu.mpps, r.plain.per_cpu.mpps), ratio(r.anycast.per_cpu.mpps, r.plain.per_cpu.mpps),
+                 ratio(r.anycast_new_flows.per_cpu.mpps, r.plain.per_cpu.mpps),
                  i + 1 < results.size() ? "," : "");
   }
   std::fprintf(f, "  ]\n}\n");

@@ -30,6 +30,8 @@ struct GatewaySizeResult {
   PathRate seal;   // inner -> outer
   PathRate open;   // outer -> inner
   PathRate relay;  // outer -> outer (open, then seal for a third region)
+  PathRate anycast;            // client frame to a VIP on outer -> Maglev (flow table warm) -> GUE -> inner
+  PathRate anycast_new_flows;  // the same, every packet the first of a new flow (flows per second)
 };
 
 struct MemoryUse {
@@ -56,6 +58,7 @@ struct GatewayRunInfo {
   unsigned main_cpu = 0;  // the benchmark's own lcore (fills and drains the rings, plays the peers)
   MemoryUse memory;
   std::vector<std::pair<std::string, std::uint64_t>> counters;  // non-zero pipeline and tunnel counters
+  std::uint32_t anycast_flows = 0;  // client flows of the anycast-local path (its flow-table hits)
   std::uint64_t verified = 0;  // sampled packets opened or parsed at the far end and found right
 };
 

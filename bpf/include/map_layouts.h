@@ -85,8 +85,9 @@ struct am_gw_config {
   __u16 mtu;                /* largest IP packet the port sends; 0 means AM_GW_DEFAULT_MTU */
   __u16 reserved;
   __u32 flow_idle_ms;       /* a pinned flow idle longer is decided again; 0: only LRU eviction */
+  __u32 limit_share;        /* CPUs sharing each ingress limit (each enforces 1/share); 0 counts as 1 */
 };
-AM_STATIC_ASSERT(sizeof(struct am_gw_config) == 44, "am_gw_config is 44 bytes");
+AM_STATIC_ASSERT(sizeof(struct am_gw_config) == 48, "am_gw_config is 48 bytes");
 
 /* mesh_prefix_v4 / mesh_prefix_v6 (LPM tries): destinations the tunnel mesh carries. Value: __u32. */
 struct am_lpm_v4_key {

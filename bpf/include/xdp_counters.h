@@ -3,7 +3,7 @@
 #define ANYMESH_BPF_XDP_COUNTERS_H
 
 /*
- * Every packet adds one to exactly one verdict counter (pass_*, xsk_*, tx_*), so their sum is the
+ * Every packet adds one to exactly one verdict counter (pass_*, xsk_*, tx_*, drop_*), so their sum is the
  * number of packets seen. The note_* counters come on top: xsk_no_socket when a redirect to
  * xsks_map found no AF_XDP socket on the queue (the packet then went to the kernel), and the
  * flow-table outcome of a VIP decision. The order is the map's index: append, never reorder.
@@ -26,7 +26,10 @@
   X(TX_GUE, "tx_gue")                           /* GUE-encapsulated to a local backend */      \
   X(NOTE_XSK_NO_SOCKET, "note_xsk_no_socket")   /* redirect fell back to the kernel */         \
   X(NOTE_FLOW_PINNED, "note_flow_pinned")       /* VIP flow found pinned in the flow LRU */    \
-  X(NOTE_FLOW_NEW, "note_flow_new")             /* VIP flow decided by Maglev and pinned */
+  X(NOTE_FLOW_NEW, "note_flow_new")             /* VIP flow decided by Maglev and pinned */   \
+  X(DROP_LIMIT_SERVICE_NEW_FLOWS, "drop_limit_service_new_flows") /* over the service's new-flow rate */ \
+  X(DROP_LIMIT_SOURCE_NEW_FLOWS, "drop_limit_source_new_flows")   /* over the prefix's new-flow rate */  \
+  X(DROP_LIMIT_SOURCE_PACKETS, "drop_limit_source_packets")       /* over the prefix's packet rate */
 
 #define AM_XDP_COUNTER_ENUM(name, text) AM_XDP_##name,
 enum am_xdp_counter { AM_XDP_COUNTERS(AM_XDP_COUNTER_ENUM) AM_XDP_COUNTER_COUNT };

@@ -4,6 +4,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <net/if.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -82,6 +83,21 @@ am_gw_config to_map_value(const GatewayConfig& config) {
   v.gue_port = config.gue_port;
   v.mtu = config.mtu;
   v.flow_idle_ms = static_cast<std::uint32_t>(config.flow_idle.count());
+  long online = sysconf(_SC_NPROCESSORS_ONLN);
+  v.limit_share = config.limit_share != 0 ? config.limit_share : static_cast<std::uint32_t>(online > 0 ? online : 1);
+  return v;
+}
+
+am_service_limits to_map_value(const XdpServiceLimits& l) {
+  am_service_limits v{};
+  v.new_flows_per_second = l.new_flows_per_second;
+  v.new_flows_burst = l.new_flows_burst;
+  v.source_new_flows_per_second = l.source_new_flows_per_second;
+  v.source_new_flows_burst = l.source_new_flows_burst;
+  v.source_packets_per_second = l.source_packets_per_second;
+  v.source_packets_burst = l.source_packets_burst;
+  v.source_prefix_v4 = l.source_prefix_v4;
+  v.source_prefix_v6 = l.source_prefix_v6;
   return v;
 }
 
@@ -138,13 +154,18 @@ Result<XdpGatewayMaps, std::string> XdpGatewayMaps::open_program(int prog_fd) {
     else if (name == "maglev") maps.maglev_ = std::move(*fd);
     else if (name == "backends") maps.backends_ = std::move(*fd);
     else if (name == "flows") maps.flows_ = std::move(*fd);
+    else if (name == "service_limits") maps.service_limits_ = std::move(*fd);
+    else if (name == "service_buckets") maps.service_buckets_ = std::move(*fd);
+    else if (name == "source_buckets") maps.source_buckets_ = std::move(*fd);
   }
   if (!maps.xsks_map_.valid() || !maps.config_.valid() || !maps.mesh_v4_.valid() ||
       !maps.mesh_v6_.valid() || !maps.counters_.valid() || !maps.vips_.valid() ||
-      !maps.maglev_.valid() || !maps.backends_.valid() || !maps.flows_.valid()) {
+      !maps.maglev_.valid() || !maps.backends_.valid() || !maps.flows_.valid() ||
+      !maps.service_limits_.valid() || !maps.service_buckets_.valid() || !maps.source_buckets_.valid()) {
     return fail("program " + std::to_string(program_id) +
                 " is not xdp_gateway: one of its maps (xsks_map, gw_config, mesh_prefix_v4/v6,"
-                " xdp_counters, vips, maglev, backends, flows) is missing");
+                " xdp_counters, vips, maglev, backends, flows, service_limits, service_buckets,"
+                " source_buckets) is missing");
   }
   return maps;
 }
@@ -253,6 +274,42 @@ BpfStatus XdpGatewayMaps::set_vips(std::span<const XdpVip> list) {
                             [&](const am_vip_key& k) { return std::memcmp(&k, &key, sizeof(k)) == 0; });
     if (!keep) bpf_map_delete_elem(vips_.get(), &key);
   }
+  return Done{};
+}
+
+BpfStatus XdpGatewayMaps::set_service_limits(std::span<const XdpServiceLimits> list) {
+  int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) return fail(bpf_error("possible CPUs", cpus));
+  const std::vector<am_token_bucket> empty_buckets(static_cast<std::size_t>(cpus));  // all zero: full on next use
+  auto write = [&](std::uint32_t id, const am_service_limits& value) -> BpfStatus {
+    am_service_limits old{};
+    if (bpf_map_lookup_elem(service_limits_.get(), &id, &old) == 0 && std::memcmp(&old, &value, sizeof old) == 0) {
+      return Done{};
+    }
+    int rc = bpf_map_update_elem(service_limits_.get(), &id, &value, BPF_ANY);
+    if (rc != 0) return fail(bpf_error("update service_limits", rc));
+    rc = bpf_map_update_elem(service_buckets_.get(), &id, empty_buckets.data(), BPF_ANY);
+    if (rc != 0) return fail(bpf_error("reset service_buckets", rc));
+    return Done{};
+  };
+  std::vector<std::uint32_t> ids;
+  for (const auto& l : list) {
+    if (l.service_id >= AM_XDP_SERVICES_MAX) {
+      return fail("service id " + std::to_string(l.service_id) + " above the XDP limit");
+    }
+    if (l.source_prefix_v4 < 1 || l.source_prefix_v4 > 32 || l.source_prefix_v6 < 1 || l.source_prefix_v6 > 128) {
+      return fail("service " + std::to_string(l.service_id) + ": source prefix length out of range");
+    }
+    auto done = write(l.service_id, to_map_value(l));
+    if (!done) return done;
+    ids.push_back(l.service_id);
+  }
+  for (auto old : limited_services_) {
+    if (std::find(ids.begin(), ids.end(), old) != ids.end()) continue;
+    auto done = write(old, am_service_limits{});
+    if (!done) return done;
+  }
+  limited_services_ = std::move(ids);
   return Done{};
 }
 

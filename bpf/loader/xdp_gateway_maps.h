@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bpf/include/ingress_limits.h"
 #include "bpf/include/map_layouts.h"
 #include "bpf/include/xdp_counters.h"
 #include "bpf/loader/bpf_fd.h"
@@ -35,6 +36,10 @@ struct GatewayConfig {
   std::uint16_t gue_port = AM_GUE_DEFAULT_PORT;
   std::uint16_t mtu = AM_GW_DEFAULT_MTU;
   std::chrono::milliseconds flow_idle{0};  // 0: pinned flows leave only by LRU eviction
+  // CPUs sharing each ingress limit: the XDP buckets are per CPU and each enforces 1/limit_share
+  // of every rate and burst. Set it to the number of CPUs that take the port's packets (its RX
+  // queues); 0: the online CPUs.
+  std::uint32_t limit_share = 0;
 };
 
 // A vips entry: (VIP, protocol, port) -> service. port 0 with a range is the VIP's one wildcard entry.
@@ -57,6 +62,22 @@ struct XdpBackend {
   bool healthy = false;
   bool local = false;  // in this region: XDP may encapsulate to it
 };
+
+// A service_limits entry: one service's ingress limits, the fields of anycast::ServiceLimits
+// (per second and per gateway; 0 = unlimited; a rate needs a burst of at least 1).
+struct XdpServiceLimits {
+  std::uint32_t service_id = 0;  // < 1024, as in XdpVip
+  std::uint32_t new_flows_per_second = 0;
+  std::uint32_t new_flows_burst = 0;
+  std::uint32_t source_new_flows_per_second = 0;
+  std::uint32_t source_new_flows_burst = 0;
+  std::uint32_t source_packets_per_second = 0;
+  std::uint32_t source_packets_burst = 0;
+  std::uint8_t source_prefix_v4 = 24;  // 1 .. 32
+  std::uint8_t source_prefix_v6 = 64;  // 1 .. 128
+};
+
+am_service_limits to_map_value(const XdpServiceLimits& limits);
 
 // The raw map value for a config (exposed for tests and for the fixtures runner).
 am_gw_config to_map_value(const GatewayConfig& config);
@@ -89,6 +110,10 @@ class XdpGatewayMaps {
   BpfStatus remove_maglev(std::uint32_t service_id);
   // Replaces the whole VIP set.
   BpfStatus set_vips(std::span<const XdpVip> vips);
+  // Replaces the whole set of limits: services not listed have none. A service whose limits
+  // changed starts with a full service bucket on every CPU; its source buckets keep their tokens
+  // (cut to the new burst) until the LRU drops them.
+  BpfStatus set_service_limits(std::span<const XdpServiceLimits> limits);
   // Forgets every pinned flow (e.g. after a snapshot that renumbered backends).
   BpfStatus clear_flows();
 
@@ -106,7 +131,11 @@ class XdpGatewayMaps {
   BpfFd maglev_;
   BpfFd backends_;
   BpfFd flows_;
+  BpfFd service_limits_;
+  BpfFd service_buckets_;
+  BpfFd source_buckets_;
   std::vector<std::uint32_t> backend_ids_;
+  std::vector<std::uint32_t> limited_services_;
 };
 
 }  // namespace anymesh::bpf

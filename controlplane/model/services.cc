@@ -1,4 +1,4 @@
-// mesh.yaml `services`: VIP, protocol, ports, and per region an endpoint group with backends and a health check.
+// mesh.yaml `services`: VIP, protocol, ports, ingress limits, and per region an endpoint group with backends and a health check.
 #include <charconv>
 #include <set>
 
@@ -144,6 +144,39 @@ void read_groups(Mapping& service, const std::vector<Region>& regions, ServiceMo
   }
 }
 
+// `limits:` (optional): each rate per second and per gateway; a burst defaults to its rate (one
+// second's worth) and needs one.
+anycast::ServiceLimits read_limits(const YAML::Node& node, const std::string& path, Diagnostics& d) {
+  anycast::ServiceLimits out;
+  if (!node.IsDefined()) return out;
+  Mapping m(node, path, d,
+            {"new_flows_per_second", "new_flows_burst", "source_new_flows_per_second", "source_new_flows_burst",
+             "source_packets_per_second", "source_packets_burst", "source_prefix_v4", "source_prefix_v6"});
+  if (!m.valid()) return out;
+  constexpr std::uint64_t kMax = 4'000'000'000;
+  auto pair = [&](const char* rate_key, const char* burst_key, std::uint32_t& rate, std::uint32_t& burst) {
+    if (auto r = m.number(rate_key, 0, kMax, 0)) rate = static_cast<std::uint32_t>(*r);
+    if (m.has(burst_key) && !m.has(rate_key)) {
+      d.add(m.get(burst_key), m.path(burst_key), std::string("a burst needs ") + rate_key);
+      return;
+    }
+    auto b = m.number(burst_key, 0, kMax, rate);
+    if (!b) return;
+    if (*b == 0 && rate != 0) {
+      d.add(m.get(burst_key), m.path(burst_key),
+            std::string("0 with ") + rate_key + " " + std::to_string(rate) + ": a rate needs a burst of at least 1");
+      return;
+    }
+    burst = static_cast<std::uint32_t>(*b);
+  };
+  pair("new_flows_per_second", "new_flows_burst", out.new_flows_per_second, out.new_flows_burst);
+  pair("source_new_flows_per_second", "source_new_flows_burst", out.source_new_flows_per_second, out.source_new_flows_burst);
+  pair("source_packets_per_second", "source_packets_burst", out.source_packets_per_second, out.source_packets_burst);
+  if (auto v4 = m.number("source_prefix_v4", 1, 32, 24)) out.source_prefix_v4 = static_cast<std::uint8_t>(*v4);
+  if (auto v6 = m.number("source_prefix_v6", 1, 128, 64)) out.source_prefix_v6 = static_cast<std::uint8_t>(*v6);
+  return out;
+}
+
 struct Placed {
   IpAddress vip;
   std::uint8_t protocol;
@@ -163,7 +196,7 @@ std::vector<ServiceModel> read_services(Mapping& top, const std::vector<Region>&
   std::uint32_t next_backend_id = 1;
   for (std::size_t i = 0; i < list->size(); ++i) {
     auto here = index_path("services", i);
-    Mapping m((*list)[i], here, d, {"name", "vip", "protocol", "port", "ports", "affinity", "groups"});
+    Mapping m((*list)[i], here, d, {"name", "vip", "protocol", "port", "ports", "affinity", "groups", "limits"});
     if (!m.valid()) continue;
     ServiceModel out;
     auto& s = out.service;
@@ -215,6 +248,7 @@ std::vector<ServiceModel> read_services(Mapping& top, const std::vector<Region>&
       }
       placed.push_back({s.vip, s.protocol, *ports, field});
     }
+    s.limits = read_limits(m.get("limits"), m.path("limits"), d);
     read_groups(m, regions, out, next_backend_id);
     services.push_back(std::move(out));
   }

@@ -110,6 +110,17 @@ void fill_service(const model::ServiceModel& in, const std::string& self_region,
   out.set_port_last(s.ports.last);
   out.set_affinity(s.affinity == anycast::Affinity::source_ip ? v1::AFFINITY_SOURCE_IP : v1::AFFINITY_NONE);
   out.set_maglev_table_size(s.maglev_table_size);
+  if (s.limits.any()) {  // absent otherwise: a service without limits compiles to the same bytes as before
+    auto* l = out.mutable_limits();
+    l->set_new_flows_per_second(s.limits.new_flows_per_second);
+    l->set_new_flows_burst(s.limits.new_flows_burst);
+    l->set_source_new_flows_per_second(s.limits.source_new_flows_per_second);
+    l->set_source_new_flows_burst(s.limits.source_new_flows_burst);
+    l->set_source_packets_per_second(s.limits.source_packets_per_second);
+    l->set_source_packets_burst(s.limits.source_packets_burst);
+    l->set_source_prefix_v4(s.limits.source_prefix_v4);
+    l->set_source_prefix_v6(s.limits.source_prefix_v6);
+  }
   std::vector<std::size_t> order(s.groups.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return s.groups[a].id < s.groups[b].id; });

@@ -361,6 +361,7 @@ class SnapshotValidator {
       out.name = in.name();
       if (auto e = check_vips(base, in, out)) return e;
       if (auto e = check_service_protocol(base, in, out)) return e;
+      if (auto e = check_limits(base + ".limits", in, out)) return e;
       std::map<std::uint32_t, int> group_index;
       for (int g = 0; g < in.groups_size(); ++g) {
         if (auto e = check_endpoint_group(at(base + ".groups", static_cast<std::size_t>(g)), in.groups(g), out,
@@ -409,6 +410,51 @@ class SnapshotValidator {
         out.extra_vips.push_back(*vip);
       }
     }
+    return std::nullopt;
+  }
+
+  static Problem check_rate(const std::string& base, const char* rate_name, std::uint32_t rate,
+                            const char* burst_name, std::uint32_t burst) {
+    if (rate != 0 && burst == 0) {
+      return SnapshotError{base + "." + burst_name, "0 with " + std::string(rate_name) + " " + std::to_string(rate) +
+                                                        ": a rate needs a burst of at least 1"};
+    }
+    if (rate == 0 && burst != 0) {
+      return SnapshotError{base + "." + burst_name, std::to_string(burst) + " without " + rate_name + ": a burst needs a rate"};
+    }
+    return std::nullopt;
+  }
+
+  // Absent limits: none. Prefix lengths 0 take the defaults (/24, /64).
+  static Problem check_limits(const std::string& base, const v1::Service& in, anycast::Service& out) {
+    if (!in.has_limits()) return std::nullopt;
+    const auto& l = in.limits();
+    if (auto e = check_rate(base, "new_flows_per_second", l.new_flows_per_second(), "new_flows_burst", l.new_flows_burst())) {
+      return e;
+    }
+    if (auto e = check_rate(base, "source_new_flows_per_second", l.source_new_flows_per_second(), "source_new_flows_burst",
+                            l.source_new_flows_burst())) {
+      return e;
+    }
+    if (auto e = check_rate(base, "source_packets_per_second", l.source_packets_per_second(), "source_packets_burst",
+                            l.source_packets_burst())) {
+      return e;
+    }
+    if (l.source_prefix_v4() > 32) {
+      return SnapshotError{base + ".source_prefix_v4", std::to_string(l.source_prefix_v4()) + " is not 0 (24) or 1 .. 32"};
+    }
+    if (l.source_prefix_v6() > 128) {
+      return SnapshotError{base + ".source_prefix_v6", std::to_string(l.source_prefix_v6()) + " is not 0 (64) or 1 .. 128"};
+    }
+    auto& o = out.limits;
+    o.new_flows_per_second = l.new_flows_per_second();
+    o.new_flows_burst = l.new_flows_burst();
+    o.source_new_flows_per_second = l.source_new_flows_per_second();
+    o.source_new_flows_burst = l.source_new_flows_burst();
+    o.source_packets_per_second = l.source_packets_per_second();
+    o.source_packets_burst = l.source_packets_burst();
+    if (l.source_prefix_v4() != 0) o.source_prefix_v4 = static_cast<std::uint8_t>(l.source_prefix_v4());
+    if (l.source_prefix_v6() != 0) o.source_prefix_v6 = static_cast<std::uint8_t>(l.source_prefix_v6());
     return std::nullopt;
   }
 

@@ -29,7 +29,9 @@ namespace anymesh::agent {
 //   backends: ids unique in the snapshot and below 65536, an IP address, weight <= 255, a group id
 //   of the service, an address once per group, `local` set exactly for groups of self's region,
 //   not every backend of a group at weight 0; maglev_table_size 0 (65537) or a prime up to 2^24
-//   with 100 slots per backend of the largest group; no two services on one VIP, protocol and port.
+//   with 100 slots per backend of the largest group; no two services on one VIP, protocol and port;
+//   limits (optional): each rate with a burst of at least 1 and no burst without its rate,
+//   source_prefix_v4 0 (24) or 1 .. 32, source_prefix_v6 0 (64) or 1 .. 128.
 //   Only local backends enter the AnycastServices table; all are checked.
 Result<AppliedSnapshot, SnapshotError> validate_snapshot(const v1::GatewaySnapshot& snapshot,
                                                          const ProbeSettings& fallback = {});

@@ -83,6 +83,41 @@ std::optional<ServiceError> check_given_slots(const EndpointGroup& g, const std:
   return std::nullopt;
 }
 
+// A rate needs a burst; a burst without its rate would silently do nothing.
+std::optional<ServiceError> check_rate(const std::string& path, const char* rate_name, std::uint32_t rate,
+                                       const char* burst_name, std::uint32_t burst) {
+  if (rate != 0 && burst == 0) {
+    return ServiceError{path + "." + burst_name, "0 with " + std::string(rate_name) + " " + std::to_string(rate) +
+                                                    ": a rate needs a burst of at least 1"};
+  }
+  if (rate == 0 && burst != 0) {
+    return ServiceError{path + "." + burst_name,
+                        std::to_string(burst) + " without " + rate_name + ": a burst needs a rate"};
+  }
+  return std::nullopt;
+}
+
+std::optional<ServiceError> check_limits(const ServiceLimits& l, const std::string& path) {
+  if (auto e = check_rate(path, "new_flows_per_second", l.new_flows_per_second, "new_flows_burst", l.new_flows_burst)) {
+    return e;
+  }
+  if (auto e = check_rate(path, "source_new_flows_per_second", l.source_new_flows_per_second,
+                          "source_new_flows_burst", l.source_new_flows_burst)) {
+    return e;
+  }
+  if (auto e = check_rate(path, "source_packets_per_second", l.source_packets_per_second,
+                          "source_packets_burst", l.source_packets_burst)) {
+    return e;
+  }
+  if (l.source_prefix_v4 < 1 || l.source_prefix_v4 > 32) {
+    return ServiceError{path + ".source_prefix_v4", std::to_string(l.source_prefix_v4) + " is not 1 .. 32"};
+  }
+  if (l.source_prefix_v6 < 1 || l.source_prefix_v6 > 128) {
+    return ServiceError{path + ".source_prefix_v6", std::to_string(l.source_prefix_v6) + " is not 1 .. 128"};
+  }
+  return std::nullopt;
+}
+
 std::optional<ServiceError> check_service(const Service& s, const std::string& path,
                                           std::unordered_set<std::uint32_t>& backend_ids) {
   if (s.name.empty()) return ServiceError{path + ".name", "is empty"};
@@ -94,6 +129,7 @@ std::optional<ServiceError> check_service(const Service& s, const std::string& p
     return ServiceError{path + ".ports", "first port " + std::to_string(s.ports.first) +
                                              " is above last port " + std::to_string(s.ports.last)};
   }
+  if (auto e = check_limits(s.limits, path + ".limits")) return e;
   if (s.groups.empty()) return ServiceError{path + ".groups", "is empty"};
   std::unordered_set<std::string> regions;
   std::unordered_set<std::uint16_t> group_ids;

@@ -53,6 +53,25 @@ struct EndpointGroup {
   std::vector<std::uint32_t> maglev_slots;
 };
 
+// Ingress protection (docs/configuration.md `limits`). Rates are per second and per gateway;
+// 0 is unlimited (the default: no limits). New-flow limits count flows the flow table does not
+// hold; pinned flows never hit them. Source limits apply per source prefix (IPv4 /source_prefix_v4,
+// IPv6 /source_prefix_v6) and per service. A rate needs a burst of at least 1.
+struct ServiceLimits {
+  std::uint32_t new_flows_per_second = 0;  // the whole service, over all clients
+  std::uint32_t new_flows_burst = 0;
+  std::uint32_t source_new_flows_per_second = 0;
+  std::uint32_t source_new_flows_burst = 0;
+  std::uint32_t source_packets_per_second = 0;
+  std::uint32_t source_packets_burst = 0;
+  std::uint8_t source_prefix_v4 = 24;  // 1 .. 32
+  std::uint8_t source_prefix_v6 = 64;  // 1 .. 128
+  bool any() const {
+    return new_flows_per_second != 0 || source_new_flows_per_second != 0 || source_packets_per_second != 0;
+  }
+  bool operator==(const ServiceLimits&) const = default;
+};
+
 struct Service {
   std::string name;
   IpAddress vip;
@@ -62,6 +81,7 @@ struct Service {
   Affinity affinity = Affinity::none;
   std::vector<EndpointGroup> groups;
   std::uint32_t maglev_table_size = kDefaultMaglevTableSize;
+  ServiceLimits limits;
 };
 
 // field is a path into the description, e.g. "services[2].groups[0].dial_percent".

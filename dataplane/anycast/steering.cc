@@ -32,21 +32,29 @@ Result<Steering, SteerError> steer(const ServiceTable& table, FlowTable& flows,
   const auto* entry = table.classify(tuple_destination(tuple), tuple.proto,
                                      tuple_destination_port(tuple));
   if (entry == nullptr) return fail(SteerError::not_a_vip);
+  return steer(table, *entry, flows, tuple, now, nullptr);
+}
+
+Result<Steering, SteerError> steer(const ServiceTable& table, const ServiceEntry& entry, FlowTable& flows,
+                                   const FlowTuple& tuple, FlowTime now, NewFlowGate* gate) {
   auto flow_hash = am_flow_hash(&tuple);
   auto outcome = SteerOutcome::new_flow;
   if (auto pinned = flows.find(tuple, flow_hash, now)) {
-    auto target = table.find(*entry, pinned->group_id, pinned->backend_id);
-    if (target && still_good(*entry, *target)) {
-      return Steering{entry, *target, *pinned, SteerOutcome::pinned};
+    auto target = table.find(entry, pinned->group_id, pinned->backend_id);
+    if (target && still_good(entry, *target)) {
+      return Steering{&entry, *target, *pinned, SteerOutcome::pinned};
     }
     outcome = SteerOutcome::repinned;
   }
-  auto decision = decide_new_flow(*entry, am_decision_hash(&tuple, static_cast<std::uint32_t>(
-                                                                       entry->service.affinity)));
+  if (outcome == SteerOutcome::new_flow && gate != nullptr && !gate->admit(entry, tuple, now)) {
+    return fail(SteerError::refused);
+  }
+  auto decision = decide_new_flow(entry, am_decision_hash(&tuple, static_cast<std::uint32_t>(
+                                                                      entry.service.affinity)));
   if (!decision) return fail(SteerError::no_capacity);
-  auto target = table.find(*entry, decision->group_id, decision->backend_id);
+  auto target = table.find(entry, decision->group_id, decision->backend_id);
   flows.pin(tuple, flow_hash, *decision, now);
-  return Steering{entry, *target, *decision, outcome};
+  return Steering{&entry, *target, *decision, outcome};
 }
 
 }  // namespace anymesh::anycast

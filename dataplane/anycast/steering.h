@@ -29,6 +29,17 @@ struct Steering {
 enum class SteerError : std::uint8_t {
   not_a_vip,     // no service covers the destination: not ours to steer
   no_capacity,   // the service's groups all have weight or dial 0
+  refused,       // a new flow the NewFlowGate did not admit (an ingress limit)
+};
+
+// Asked before a flow the table does not hold (a miss, or idle past the timeout) is decided;
+// never for a pinned or re-pinned flow. false refuses the packet: nothing is pinned.
+class NewFlowGate {
+ public:
+  virtual bool admit(const ServiceEntry& entry, const FlowTuple& tuple, FlowTime now) = 0;
+
+ protected:
+  ~NewFlowGate() = default;
 };
 
 // The whole ingress decision for one packet's tuple. Pinned flows keep their backend across weight,
@@ -36,5 +47,10 @@ enum class SteerError : std::uint8_t {
 // group) left the snapshot or is no longer healthy.
 Result<Steering, SteerError> steer(const ServiceTable& table, FlowTable& flows,
                                    const FlowTuple& tuple, FlowTime now);
+
+// The same for a tuple already classified to entry (a service of table), with an optional gate
+// on new flows.
+Result<Steering, SteerError> steer(const ServiceTable& table, const ServiceEntry& entry, FlowTable& flows,
+                                   const FlowTuple& tuple, FlowTime now, NewFlowGate* gate);
 
 }  // namespace anymesh::anycast

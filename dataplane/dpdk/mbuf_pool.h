@@ -7,11 +7,16 @@ struct rte_mempool;
 
 namespace anymesh::dpdk {
 
+// Descriptors per queue. RX is deep enough to absorb a burst of a few thousand new flows while a
+// worker sleeps its idle back-off (250 us); the pool holds an mbuf for every descriptor.
+inline constexpr unsigned kRxDescriptors = 4096;
+inline constexpr unsigned kTxDescriptors = 1024;
+
 struct MbufPoolSize {
   unsigned ports = 2;
   unsigned queues = 1;
-  unsigned rx_descriptors = 1024;
-  unsigned tx_descriptors = 1024;
+  unsigned rx_descriptors = kRxDescriptors;
+  unsigned tx_descriptors = kTxDescriptors;
   unsigned workers = 1;
 };
 

@@ -8,11 +8,10 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "dataplane/dpdk/mbuf_pool.h"
+
 namespace anymesh::dpdk {
 namespace {
-
-constexpr std::uint16_t kRxDescriptors = 1024;
-constexpr std::uint16_t kTxDescriptors = 1024;
 
 [[noreturn]] void fail(const std::string& name, const std::string& what, int err) {
   throw std::runtime_error("port " + name + ": " + what + ": " + rte_strerror(err < 0 ? -err : err));
@@ -59,7 +58,7 @@ Port open_port(const agent::PortSpec& spec, unsigned queues, rte_mempool* pool) 
   if (int rc = rte_eth_dev_configure(port.id, static_cast<std::uint16_t>(queues), static_cast<std::uint16_t>(queues), &conf); rc != 0) {
     fail(port.name, "configure", rc);
   }
-  std::uint16_t rxd = kRxDescriptors, txd = kTxDescriptors;
+  auto rxd = static_cast<std::uint16_t>(kRxDescriptors), txd = static_cast<std::uint16_t>(kTxDescriptors);
   rte_eth_dev_adjust_nb_rx_tx_desc(port.id, &rxd, &txd);
   int socket = rte_eth_dev_socket_id(port.id);
   if (socket < 0) socket = static_cast<int>(rte_socket_id());

@@ -39,6 +39,7 @@ XdpPrestage::XdpPrestage(const agent::GatewayOptions& options, std::uint32_t out
     config.tunnel_port_first = options.listen_port;
     config.tunnel_port_count = static_cast<std::uint16_t>(options.lanes_per_peer);
     if (outer) config.gateway_v4 = IpAddress::v4(outer_address);
+    config.limit_share = options.queues;  // RSS spreads a port's flows over this many queues (CPUs)
     auto port = std::make_unique<Port>(Port{outer ? "outer" : "inner", *interface, std::move(*maps)});
     if (auto r = port->maps.set_config(config); !r) {
       throw std::runtime_error("XDP pre-stage on " + *interface + ": " + r.error());
@@ -81,14 +82,38 @@ std::vector<bpf::XdpVip> xdp_vips(const agent::AppliedSnapshot& snapshot) {
   return out;
 }
 
+// The services' ingress limits: XDP applies the per-source packet limit to every VIP packet
+// before it reaches the workers (which apply all limits again, at the same rates).
+std::vector<bpf::XdpServiceLimits> xdp_limits(const agent::AppliedSnapshot& snapshot) {
+  std::vector<bpf::XdpServiceLimits> out;
+  for (const auto& entry : snapshot.anycast().table().services()) {
+    const anycast::ServiceLimits& l = entry.service.limits;
+    if (!l.any()) continue;
+    bpf::XdpServiceLimits x;
+    x.service_id = entry.id;
+    x.new_flows_per_second = l.new_flows_per_second;
+    x.new_flows_burst = l.new_flows_burst;
+    x.source_new_flows_per_second = l.source_new_flows_per_second;
+    x.source_new_flows_burst = l.source_new_flows_burst;
+    x.source_packets_per_second = l.source_packets_per_second;
+    x.source_packets_burst = l.source_packets_burst;
+    x.source_prefix_v4 = l.source_prefix_v4;
+    x.source_prefix_v6 = l.source_prefix_v6;
+    out.push_back(x);
+  }
+  return out;
+}
+
 }  // namespace
 
 void XdpPrestage::apply(const agent::AppliedSnapshot& snapshot) {
   std::vector<IpPrefix> prefixes;
   for (const auto& p : snapshot.route_description().prefixes) prefixes.push_back(p.prefix);
   auto vips = xdp_vips(snapshot);
+  auto limits = xdp_limits(snapshot);
   for (const auto& port : ports_) {
-    auto r = port->side == "inner" ? port->maps.set_mesh_prefixes(prefixes) : port->maps.set_vips(vips);
+    bpf::BpfStatus r = port->side == "inner" ? port->maps.set_mesh_prefixes(prefixes) : port->maps.set_service_limits(limits);
+    if (r && port->side != "inner") r = port->maps.set_vips(vips);
     if (!r) throw std::runtime_error("XDP pre-stage on " + port->interface + ": " + r.error());
   }
 }

@@ -53,8 +53,60 @@ struct AnycastStage::Parsed {
   anycast::FlowTuple tuple{};
 };
 
+// The gate steer() asks before deciding a new flow: the source prefix's new-flow bucket first (a
+// flood from one prefix must not eat the service's budget), then the service's.
+struct AnycastStage::Limiter final : anycast::NewFlowGate {
+  AnycastStage& stage;
+  anycast::SourceBuckets* source;
+  std::uint64_t* hit = nullptr;  // the counter of the limit that refused
+
+  Limiter(AnycastStage& s, anycast::SourceBuckets* b) : stage(s), source(b) {}
+
+  bool admit(const anycast::ServiceEntry& entry, const anycast::FlowTuple&, anycast::FlowTime now) override {
+    const auto& l = entry.service.limits;
+    const auto share = stage.config_.limit_share;
+    if (source != nullptr &&
+        !source->new_flows.take({l.source_new_flows_per_second, l.source_new_flows_burst, share}, now)) {
+      hit = &stage.counters_.limit_source_new_flows;
+      return false;
+    }
+    if (l.new_flows_per_second != 0 && entry.id < stage.service_buckets_.size()) {
+      const anycast::TokenRate rate{l.new_flows_per_second, l.new_flows_burst, share};
+      auto& slot = stage.service_buckets_[entry.id];
+      if (slot.generation != stage.limit_generation_) {
+        slot.bucket = anycast::TokenBucket::full(rate, now);
+        slot.generation = stage.limit_generation_;
+      }
+      if (!slot.bucket.take(rate, now)) {
+        hit = &stage.counters_.limit_service_new_flows;
+        return false;
+      }
+    }
+    return true;
+  }
+};
+
 AnycastStage::AnycastStage(AnycastStageConfig config)
-    : config_(std::move(config)), flows_(config_.flows) {}
+    : config_(std::move(config)),
+      flows_(config_.flows),
+      sources_(config_.limit_sources),
+      service_buckets_(config_.limit_services) {}
+
+// The buckets of the tuple's source prefix for this service, full when first seen.
+anycast::SourceBuckets* AnycastStage::source_buckets(const anycast::ServiceEntry& entry,
+                                                     const anycast::FlowTuple& tuple, anycast::FlowTime now) {
+  const auto& l = entry.service.limits;
+  am_source_key key;
+  am_source_key_of(&key, &tuple, entry.id, l.source_prefix_v4, l.source_prefix_v6);
+  bool fresh = false;
+  auto& b = sources_.find_or_add(key, limit_generation_, fresh);
+  if (fresh) {
+    const auto share = config_.limit_share;
+    b.new_flows = anycast::TokenBucket::full({l.source_new_flows_per_second, l.source_new_flows_burst, share}, now);
+    b.packets = anycast::TokenBucket::full({l.source_packets_per_second, l.source_packets_burst, share}, now);
+  }
+  return &b;
+}
 
 AnycastDecision AnycastStage::refuse(std::uint64_t& reason) {
   ++reason;
@@ -102,7 +154,8 @@ AnycastDecision AnycastStage::classify(std::span<std::uint8_t> bytes, std::size_
     if (version != 4 && version != 6) return refuse(counters_.not_ip);
   }
 
-  // L3: no options, no fragments, no extension headers; the length field must fit the input.
+  // L3: no fragments, no extension headers; IPv4 options are skipped (and carried, as
+  // xdp_gateway does); the length field must fit the input.
   const std::uint8_t* ip = b + p.l2;
   const std::size_t available = n - p.l2;
   std::size_t l4 = 0;
@@ -114,14 +167,14 @@ AnycastDecision AnycastStage::classify(std::span<std::uint8_t> bytes, std::size_
     p.ip_length = load_be16(ip + 2);
     if (p.ip_length < header) return refuse(counters_.bad_ip_header);
     if (p.ip_length > available) return refuse(counters_.truncated);
-    if (header != kIpv4Header) return refuse(counters_.ip_options);
+    if (header != kIpv4Header) ++counters_.ip_options;
     if ((load_be16(ip + 6) & 0x3fffu) != 0) return refuse(counters_.fragment);  // MF or offset
     protocol = ip[9];
     p.tos = ip[1];
     p.tuple.family = AM_FAMILY_V4;
     std::memcpy(p.tuple.src, ip + 12, 4);
     std::memcpy(p.tuple.dst, ip + 16, 4);
-    l4 = kIpv4Header;
+    l4 = header;
   } else {
     if (available < kIpv6Header) return refuse(counters_.truncated);
     if ((ip[0] >> 4) != 6) return refuse(counters_.bad_ip_header);
@@ -146,20 +199,28 @@ AnycastDecision AnycastStage::classify(std::span<std::uint8_t> bytes, std::size_
 
   // The decision.
   if (services_ == nullptr) return refuse(counters_.not_vip);
+  const auto* entry = services_->classify(anycast::tuple_destination(p.tuple), protocol,
+                                          anycast::tuple_destination_port(p.tuple));
+  if (entry == nullptr) return refuse(counters_.not_vip);
   anycast::Steering steering;
   if (origin == AnycastOrigin::client) {
-    auto steered = anycast::steer(*services_, flows_, p.tuple, now);
+    const auto& l = entry->service.limits;
+    anycast::SourceBuckets* source = nullptr;
+    if (l.source_new_flows_per_second != 0 || l.source_packets_per_second != 0) {
+      source = source_buckets(*entry, p.tuple, now);
+      if (!source->packets.take({l.source_packets_per_second, l.source_packets_burst, config_.limit_share}, now)) {
+        return drop(counters_.limit_source_packets, entry);
+      }
+    }
+    Limiter gate(*this, l.source_new_flows_per_second != 0 ? source : nullptr);
+    bool gated = l.new_flows_per_second != 0 || l.source_new_flows_per_second != 0;
+    auto steered = anycast::steer(*services_, *entry, flows_, p.tuple, now, gated ? &gate : nullptr);
     if (!steered) {
-      if (steered.error() == anycast::SteerError::not_a_vip) return refuse(counters_.not_vip);
-      return drop(counters_.no_capacity,
-                  services_->classify(anycast::tuple_destination(p.tuple), protocol,
-                                      anycast::tuple_destination_port(p.tuple)));
+      if (steered.error() == anycast::SteerError::refused && gate.hit != nullptr) return drop(*gate.hit, entry);
+      return drop(counters_.no_capacity, entry);
     }
     steering = *steered;
   } else {
-    const auto* entry = services_->classify(anycast::tuple_destination(p.tuple), protocol,
-                                            anycast::tuple_destination_port(p.tuple));
-    if (entry == nullptr) return refuse(counters_.not_vip);
     auto local = steer_from_tunnel(*entry, p.tuple, now);
     if (!local) return drop(counters_.tunnel_no_local_group, entry);
     steering = *local;

@@ -50,6 +50,18 @@ class RouteState {
   // The tunnel route to a remote endpoint group's region (the next-hop group named after it), or
   // null when the snapshot has no route there. group must belong to entry, from services().
   const routing::NextHopGroup* region_route(const anycast::ServiceEntry& entry, const anycast::EndpointGroup& group) const;
+  // The tunnel address (host order) of a gateway of that region (the lowest id): where a client packet
+  // steered to the region is addressed inside the tunnel (IP-in-IP), so relays route it like any
+  // region traffic; 0 when unknown.
+  std::uint32_t region_target(const anycast::ServiceEntry& entry, const anycast::EndpointGroup& group) const;
+  // True for this gateway's tunnel address and those of the other gateways of its region: an
+  // IP-in-IP packet to one of them carries a client packet steered to this region.
+  bool own_region_gateway(std::uint32_t ipv4) const {
+    for (std::uint32_t a : own_region_addresses_) {
+      if (a == ipv4) return true;
+    }
+    return false;
+  }
 
  private:
   std::shared_ptr<const agent::AppliedSnapshot> snapshot_;
@@ -59,7 +71,12 @@ class RouteState {
   std::vector<wg::Key> lane_keys_;
   std::shared_ptr<const anycast::ServiceTable> services_owner_;
   const anycast::ServiceTable* services_ = nullptr;
-  std::vector<std::vector<const routing::NextHopGroup*>> region_routes_;  // [service id][group index]
+  struct RegionRoute {
+    const routing::NextHopGroup* group = nullptr;
+    std::uint32_t target = 0;
+  };
+  std::vector<std::vector<RegionRoute>> region_routes_;  // [service id][group index]
+  std::vector<std::uint32_t> own_region_addresses_;
 };
 
 struct NeighborState {

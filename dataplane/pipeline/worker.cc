@@ -23,7 +23,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::uint32_t kSealTag = 0x80000000u;  // handoff: seal on the lane slot in the low bits
+constexpr std::uint32_t kSealTag = 0x80000000u;
+constexpr std::uint8_t kIpInIp = 4;         // IP protocol number of IPv4-in-IPv4
+constexpr std::size_t kIpv4Header = 20;  // handoff: seal on the lane slot in the low bits
 constexpr wg::Nanos kTimerInterval = 500us;       // probes and handshake timers are polled this often
 constexpr wg::Nanos kDeviceTickInterval = 5ms;
 constexpr wg::Nanos kPublishInterval = 100ms;
@@ -69,6 +71,7 @@ AnycastStageConfig anycast_config(const GatewayShared& shared) {
   AnycastStageConfig config;
   if (shared.inner_address != 0) config.gateway_v4 = IpAddress::v4(shared.inner_address);
   config.mtu = shared.inner_mtu;
+  config.limit_share = shared.workers;  // each worker enforces its share of every ingress limit
   return config;
 }
 
@@ -298,9 +301,10 @@ void Worker::route_to_tunnel(rte_mbuf* m, std::uint32_t dst, bool relayed) {
   send_via_group(m, *group, relayed ? TunnelSource::relay : TunnelSource::inner);
 }
 
-void Worker::send_via_group(rte_mbuf* m, const routing::NextHopGroup& group, TunnelSource source) {
+void Worker::send_via_group(rte_mbuf* m, const routing::NextHopGroup& group, TunnelSource source,
+                            std::optional<std::uint32_t> hash_of_flow) {
   bool relayed = source == TunnelSource::relay;
-  std::uint32_t hash = flow_hash(data_of(m), m->data_len);
+  std::uint32_t hash = hash_of_flow ? *hash_of_flow : flow_hash(data_of(m), m->data_len);
   auto choice = group.select(hash, up_);
   if (!choice) {
     // No lane of the group is proven up (probes broken, or just started): fail open to the
@@ -466,10 +470,8 @@ void Worker::deliver(rte_mbuf* m, const wg::Delivery& delivery, std::uint32_t la
   set_data(m, delivery.data, delivery.len);
   if (delivery.len < 20 || (delivery.data[0] >> 4) != 4) return drop(m, counters_.inner_not_ip);
   std::uint32_t dst = load_be32(delivery.data + 16);
+  if (delivery.data[9] == kIpInIp && routes_->own_region_gateway(dst)) return from_other_region(m);
   if (dst == routes_->self_tunnel_address()) return on_probe(m, peer_of(lane, delivery.peer), lane);
-  // A VIP packet another region's gateway steered here: only the local Maglev step, never
-  // another region (loop-free by construction).
-  if (anycast(m, Framing::ip, AnycastOrigin::tunnel)) return;
   if (!ipv4_decrement_ttl({delivery.data, delivery.len})) return drop(m, counters_.relay_ttl_expired);
   if (routes_->lookup(dst) != nullptr) return route_to_tunnel(m, dst, true);
   ++counters_.outer_delivered;
@@ -499,20 +501,45 @@ bool Worker::anycast(rte_mbuf* m, Framing framing, AnycastOrigin origin) {
       return true;
     }
     case AnycastVerdict::to_region: {
+      // The client's packet goes to the region's gateway inside an IP-in-IP header: relays route
+      // it by that address, and the receiving gateway knows it was steered to its region.
       const routing::NextHopGroup* route = routes_->region_route(*d.service, *d.group);
-      if (route == nullptr || !set_data(m, d.packet.data(), d.packet.size())) {
+      const std::uint32_t target = routes_->region_target(*d.service, *d.group);
+      std::uint8_t* outer = d.packet.data() - kIpv4Header;
+      if (route == nullptr || target == 0 || !set_data(m, outer, d.packet.size() + kIpv4Header)) {
         drop(m, counters_.anycast_no_region_route);
         return true;
       }
-      if (d.packet.size() > shared_.tunnel_mtu) {
+      if (d.packet.size() + kIpv4Header > shared_.tunnel_mtu) {
         drop(m, counters_.inner_too_big);
         return true;
       }
-      send_via_group(m, *route, TunnelSource::anycast);
+      const std::uint32_t hash = flow_hash(d.packet.data(), d.packet.size());  // the client's flow picks the lane
+      Ipv4Fields ip;
+      ip.src = IpAddress::v4(routes_->self_tunnel_address());
+      ip.dst = IpAddress::v4(target);
+      ip.protocol = kIpInIp;
+      ip.dont_fragment = false;
+      (void)write_ipv4_header({outer, kIpv4Header}, ip, d.packet.size());
+      send_via_group(m, *route, TunnelSource::anycast, hash);
       return true;
     }
   }
   return false;
+}
+
+// An IP-in-IP packet from another region's gateway: the client packet inside was steered to
+// this region; only the local Maglev step follows, never another region (loop-free).
+void Worker::from_other_region(rte_mbuf* m) {
+  std::uint8_t* outer = data_of(m);
+  std::size_t ihl = std::size_t{outer[0] & 0x0fu} * 4;
+  std::size_t total = load_be16(outer + 2);
+  if (ihl < kIpv4Header || total > m->data_len || total < ihl + kIpv4Header || !set_data(m, outer + ihl, total - ihl)) {
+    return drop(m, counters_.anycast_dropped);
+  }
+  if (routes_->services() == nullptr || !anycast(m, Framing::ip, AnycastOrigin::tunnel)) {
+    drop(m, counters_.anycast_dropped);  // not (or no longer) a VIP here: the stage counted why
+  }
 }
 
 void Worker::on_probe(rte_mbuf* m, PeerRuntime* peer, std::uint32_t lane) {

@@ -63,7 +63,10 @@ class Worker {
   // Where a packet for the tunnel came from: the region (inner port), another gateway (relay: it
   // may not take a second relay), or the anycast stage (a client's packet for another region).
   enum class TunnelSource : std::uint8_t { inner, relay, anycast };
-  void send_via_group(rte_mbuf* m, const routing::NextHopGroup& group, TunnelSource source);
+  // hash_of_flow: the hash that picks the lane, when m's own headers are not the flow's (IP-in-IP).
+  void send_via_group(rte_mbuf* m, const routing::NextHopGroup& group, TunnelSource source,
+                      std::optional<std::uint32_t> hash_of_flow = std::nullopt);
+  void from_other_region(rte_mbuf* m);
   // Gives the anycast stage a VIP packet (m's data: an Ethernet frame from a client, or an IP
   // packet from a tunnel); false when it is not one (m untouched), true when m was consumed.
   bool anycast(rte_mbuf* m, Framing framing, AnycastOrigin origin);

@@ -283,6 +283,102 @@ def stage2(out):
     f.write(f"{out}/outer_vip_no_source.txt")
 
 
+def limits(out):
+    # Rates are per second, but BPF_PROG_TEST_RUN runs on the real clock: limit_share=1000 makes each
+    # bucket hold burst / 1000 tokens and refill at rate / 1000 per second, so with rate 1 a token
+    # comes back after 1000 s, never within the test. Burst 2000 is thus 2 packets; 3000 is 3.
+    f = Fixture("xdp_gateway", "xdp_gateway, role outer: ingress limits per service and per source prefix (XDP_DROP)")
+    f.setup(outer_config(f" gateway_v4={GW4} gateway_v6={GW6} next_hop_mac={NEXT_HOP_MAC} mtu=1500 limit_share=1000"))
+    f.setup("xsk_socket 0")
+    f.setup(f"backend 1 {BACKENDS[1]} group=1 flags=healthy,local")
+    f.setup(f"backend 2 {BACKENDS[2]} group=1 flags=healthy,local")
+    table = [1, 2, 1, 2, 2, 1, 1]
+    for service in (1, 2, 3, 4):
+        f.setup(f"maglev {service} " + " ".join(map(str, table)))
+    v_service = Vip(f, "203.0.113.10", "udp", 53, 1, table, ["local_only"])
+    v_source = Vip(f, "203.0.113.20", "udp", 53, 2, table, ["local_only"])
+    v_source6 = Vip(f, "fd00:1:2::20", "udp", 53, 2, table, ["local_only"])  # source limits are per family
+    v_packets = Vip(f, "203.0.113.30", "udp", 53, 3, table, ["local_only"])
+    v_dpdk = Vip(f, "203.0.113.40", "udp", 53, 4, table, [])
+    f.setup("limits 1 new_flows_per_second=1 new_flows_burst=2000")
+    f.setup("limits 2 source_new_flows_per_second=1 source_new_flows_burst=2000 source_prefix_v4=24 source_prefix_v6=64")
+    f.setup("limits 3 source_packets_per_second=1 source_packets_burst=3000 source_prefix_v4=24 source_prefix_v6=64")
+    f.setup("limits 4 source_packets_per_second=1 source_packets_burst=1000")
+
+    def packet(vip, src, sport):
+        ip = IP(src=src, dst=vip.addr) if ":" not in src else IPv6(src=src, dst=vip.addr)
+        return eth() / ip / UDP(sport=sport, dport=53) / Raw(PAYLOAD)
+
+    def tx(name, vip, src, sport, pinned=False):
+        frame = packet(vip, src, sport)
+        slot = flow_hash(src, vip.addr, 17, sport, 53) % len(vip.slots)
+        f.case(name, frame, "tx", ["tx_gue", "note_flow_pinned" if pinned else "note_flow_new"],
+               gue_expected(frame, BACKENDS[vip.slots[slot]], src, vip.addr, 17, sport, 53))
+
+    # Service-wide new flows: two pass, the third is dropped; pinned flows go on.
+    tx("service_new_flow_1", v_service, CLIENT4, 41000)
+    tx("service_new_flow_2", v_service, "198.51.100.77", 41001)
+    f.case("service_new_flow_3_over_limit", packet(v_service, "203.0.113.99", 41002), "drop", ["drop_limit_service_new_flows"])
+    tx("service_pinned_flow_1_still_passes", v_service, CLIENT4, 41000, pinned=True)
+    f.case("service_new_flow_4_over_limit", packet(v_service, CLIENT4, 41003), "drop", ["drop_limit_service_new_flows"])
+    # Per source /24: 192.0.2.0/24 opens two flows, the third is dropped; another /24 still gets through.
+    tx("source_new_flow_1", v_source, "192.0.2.10", 42000)
+    tx("source_new_flow_2_same_prefix", v_source, "192.0.2.11", 42001)
+    f.case("source_new_flow_3_same_prefix_over_limit", packet(v_source, "192.0.2.12", 42002), "drop",
+           ["drop_limit_source_new_flows"])
+    tx("source_new_flow_other_prefix", v_source, "192.0.3.10", 42003)
+    tx("source_pinned_flow_still_passes", v_source, "192.0.2.10", 42000, pinned=True)
+    tx("source_v6_new_flow_1", v_source6, "fd00:1::10", 42004)
+    tx("source_v6_new_flow_2_same_64", v_source6, "fd00:1::20", 42005)
+    f.case("source_v6_new_flow_3_same_64_over_limit", packet(v_source6, "fd00:1::ffff:30", 42006), "drop",
+           ["drop_limit_source_new_flows"])
+    tx("source_v6_other_64", v_source6, "fd00:1:0:1::10", 42007)
+    # Per source /24 packets: three pass (pinned or not), the fourth is dropped, pinned or not.
+    tx("source_packets_1", v_packets, "192.0.2.10", 43000)
+    tx("source_packets_2", v_packets, "192.0.2.10", 43000, pinned=True)
+    tx("source_packets_3", v_packets, "192.0.2.99", 43001)
+    f.case("source_packets_4_pinned_over_limit", packet(v_packets, "192.0.2.10", 43000), "drop", ["drop_limit_source_packets"])
+    f.case("source_packets_5_new_over_limit", packet(v_packets, "192.0.2.200", 43002), "drop", ["drop_limit_source_packets"])
+    tx("source_packets_other_prefix", v_packets, "192.0.3.10", 43003)
+    # A VIP the DPDK path decides: the packet limit already applies in XDP.
+    f.case("dpdk_vip_packets_1", packet(v_dpdk, "192.0.2.10", 44000), "redirect", ["xsk_vip"])
+    f.case("dpdk_vip_packets_2_over_limit", packet(v_dpdk, "192.0.2.10", 44000), "drop", ["drop_limit_source_packets"])
+    f.write(f"{out}/outer_vip_limits.txt")
+
+
+def options(out):
+    # IPv4 options are skipped to find the ports and carried to the backend inside GUE, unchanged.
+    f = Fixture("xdp_gateway", "xdp_gateway, role outer: VIP packets with IPv4 options are encapsulated whole")
+    f.setup(outer_config(f" gateway_v4={GW4} gateway_v6={GW6} next_hop_mac={NEXT_HOP_MAC} mtu=1500"))
+    f.setup("xsk_socket 0")
+    f.setup(f"backend 1 {BACKENDS[1]} group=1 flags=healthy,local")
+    f.setup(f"backend 2 {BACKENDS[2]} group=1 flags=healthy,local")
+    f.setup(f"backend 3 {BACKENDS[3]} group=1 flags=healthy,local")
+    table = [1, 2, 1, 2, 2, 1, 1]
+    f.setup("maglev 1 " + " ".join(map(str, table)))
+    f.setup("maglev 2 3 3 3 3 3")
+    v = Vip(f, "203.0.113.10", "udp", 53, 1, table, ["local_only"])
+    v_tcp = Vip(f, "203.0.113.10", "tcp", 443, 1, table, ["local_only"])
+    v_to_v6 = Vip(f, "203.0.113.20", "udp", 53, 2, [3, 3, 3, 3, 3], ["local_only"])
+    cases = [
+        ("v4_options_record_route_udp_vip", v, IPOption_RR(routers=["0.0.0.0"]), 45000, "udp", None),
+        ("v4_options_40_bytes_udp_vip", v, IPOption_RR(routers=["0.0.0.0"] * 9), 45001, "udp", None),
+        ("vlan_v4_options_udp_vip", v, IPOption_RR(routers=["0.0.0.0"]), 45002, "udp", 100),
+        ("v4_options_tcp_vip", v_tcp, IPOption_RR(routers=["0.0.0.0"]), 45003, "tcp", None),
+        ("v4_options_udp_vip_to_v6_backend", v_to_v6, IPOption_RR(routers=["0.0.0.0"]), 45004, "udp", None),
+    ]
+    for name, vip, option, sport, proto, vlan in cases:
+        dport = 443 if proto == "tcp" else 53
+        l4 = UDP(sport=sport, dport=dport) if proto == "udp" else TCP(sport=sport, dport=dport, flags="S")
+        frame = raw(eth(vlan) / IP(src=CLIENT4, dst=vip.addr, tos=0x28, options=[option]) / l4 / Raw(PAYLOAD))
+        assert frame[14 + (4 if vlan else 0)] > 0x45, "the packet has options"
+        pnum = 17 if proto == "udp" else 6
+        slot = flow_hash(CLIENT4, vip.addr, pnum, sport, dport) % len(vip.slots)
+        f.case(name, frame, "tx", ["tx_gue", "note_flow_new"],
+               gue_expected(frame, BACKENDS[vip.slots[slot]], CLIENT4, vip.addr, pnum, sport, dport, vlan))
+    f.write(f"{out}/outer_vip_options.txt")
+
+
 def decap(out):
     f = Fixture("gue_decap", "gue_decap on a backend: GUE to port 6080 becomes its inner packet, the rest is untouched")
     BE4, BE6 = "10.200.1.11", "fd00:c8::13"
@@ -342,4 +438,6 @@ if __name__ == "__main__":
     out_dir = sys.argv[1] if len(sys.argv) > 1 else "tests/vectors/xdp"
     stage1(out_dir)
     stage2(out_dir)
+    limits(out_dir)
+    options(out_dir)
     decap(out_dir)

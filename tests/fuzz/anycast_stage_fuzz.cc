@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "dataplane/anycast/service.h"
@@ -45,7 +47,8 @@ anycast::Service service(const char* vip, std::uint8_t protocol, std::uint16_t f
   return s;
 }
 
-// Seeds hit these: 203.0.113.10 udp 53 and tcp 80-90, fd00:1:2::10 udp 443 (with a remote group).
+// Seeds hit these: 203.0.113.10 udp 53 and tcp 80-90, fd00:1:2::10 udp 443 (with a remote group),
+// and the limited ones: 203.0.113.20 udp 1-1000 and fd00:1:2::20 tcp 1-1000 (every limit, small).
 const anycast::ServiceTable& table() {
   static const anycast::ServiceTable t = [] {
     std::vector<anycast::Service> services;
@@ -53,6 +56,19 @@ const anycast::ServiceTable& table() {
     services.push_back(service("203.0.113.10", 6, 80, 90, 10, true));
     services.push_back(service("fd00:1:2::10", 17, 443, 443, 20, true));
     services[2].affinity = anycast::Affinity::source_ip;
+    services.push_back(service("203.0.113.20", 17, 1, 1000, 30, true));
+    services.push_back(service("fd00:1:2::20", 6, 1, 1000, 40, false));
+    for (std::size_t i = 3; i < 5; ++i) {
+      auto& l = services[i].limits;
+      l.new_flows_per_second = 40;
+      l.new_flows_burst = 20;
+      l.source_new_flows_per_second = 3;
+      l.source_new_flows_burst = 5;
+      l.source_packets_per_second = 30;
+      l.source_packets_burst = 10;
+      l.source_prefix_v4 = static_cast<std::uint8_t>(i == 3 ? 24 : 32);
+      l.source_prefix_v6 = static_cast<std::uint8_t>(i == 3 ? 64 : 128);
+    }
     return std::move(*anycast::ServiceTable::build(std::move(services)));
   }();
   return t;
@@ -64,9 +80,22 @@ AnycastStage& stage() {
     c.gateway_v4 = address("10.200.1.254");
     c.gateway_v6 = address("fd00:1::fe");
     c.flows.capacity = 64;
+    c.limit_share = 2;
+    c.limit_sources = 8;  // small: sources are evicted all the time
+    c.limit_services = 4; // the last service has no service-wide bucket
     return AnycastStage(c);
   }();
   return s;
+}
+
+// Every packet adds one to exactly one outcome counter (the rest: the total and the notes).
+std::uint64_t outcomes(const AnycastCounters& c) {
+  std::uint64_t sum = 0;
+  c.for_each([&](const char* name, std::uint64_t value) {
+    std::string_view n(name);
+    if (n != "packets" && !n.starts_with("flow_") && n != "ip_options") sum += value;
+  });
+  return sum;
 }
 
 }  // namespace
@@ -83,12 +112,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto& s = stage();
   s.set_services(&table());
   static std::int64_t tick = 0;
-  auto now = std::chrono::seconds(++tick / 64);
+  tick += 1 + (control >> 6);  // the clock moves 1 to 4 ms per input: the buckets refill a little
+  auto now = std::chrono::milliseconds(tick);
   std::span<std::uint8_t> bytes(buffer.data() + headroom, input.size());
   auto before = s.counters().packets;
   auto d = s.classify(bytes, headroom, (control & 1) ? Framing::ip : Framing::ethernet,
                       (control & 2) ? AnycastOrigin::tunnel : AnycastOrigin::client, now);
   require(s.counters().packets == before + 1);
+  require(outcomes(s.counters()) == s.counters().packets);
 
   const std::uint8_t* lo = buffer.data();
   const std::uint8_t* hi = buffer.data() + headroom + input.size();

@@ -8,10 +8,12 @@
 #             after the drain no new flow goes to r1.
 #   health:   a backend's service is stopped: health checks take it out within fall x interval (+ one
 #             interval and slack); new flows avoid it, flows pinned to it move, the rest stay.
+#   relay:    flows steered from r1 to r3's group keep their r3 backends when the r1-r3 link is
+#             blackholed: they cross r2 inside IP-in-IP to r3's gateway (a relay never steers them).
 #   withdraw: under the controller, every backend of r1 stops: r1 withdraws the VIP over BGP, client-1
 #             then enters at r2 and every new flow is served by r2 or r3.
 source "$(dirname "$0")/lab_lib.sh"
-mode=${1:?split, pinning, health or withdraw}
+mode=${1:?split, pinning, health, relay or withdraw}
 : "${AM_LAB_GATEWAY:?set AM_LAB_GATEWAY to anymesh-gateway}"
 export AM_LAB_GATEWAY
 CLI=${AM_CLI:?set AM_CLI to the anymesh CLI}
@@ -86,6 +88,7 @@ case $mode in
     read -r r1 r2 r3 < <(flows_per_region "${reports[@]}")
     total=$((r1 + r2 + r3))
     echo "10,000 flows: r1 $r1, r2 $r2, r3 $r3 answered ($total)"
+    [ "$total" -ge 9900 ] || drops
     check "nearly every flow answered" "t >= 9900" t=$total
     check "r1 share 50 % within 5 points" "abs(100.0 * a / t - 50) <= 5" a=$r1 t=$total
     check "r2 share 25 % within 5 points" "abs(100.0 * a / t - 25) <= 5" a=$r2 t=$total
@@ -155,6 +158,29 @@ case $mode in
     [ "$(summary after received)" -ge 990 ] || drops
     check "new flows all answered by the healthy backends" "t >= 990" t="$(summary after received)"
     ;;
+  relay)
+    lab_up "$ROOT/configs/lab/anycast.conf" >/dev/null
+    "$LAB" gateways up --probe-timeout-ms 30 --services "$(services_file relay \
+      '[{"region": "r1", "weight": 0}, {"region": "r2", "weight": 0}, {"region": "r3"}]')"
+    wait_lanes_up
+    loadgen running --udp 40 --tcp 20 --interval-ms 10 --duration 6 --gap-ms 30 &
+    runner=$!
+    sleep 2
+    relay_before=$(link_counter r1 r2 in)
+    "$LAB" link r1 r3 --down
+    sleep 2
+    relay_during=$(link_counter r1 r2 in)
+    "$LAB" link r1 r3 --up
+    wait "$runner"
+    read -r r1 r2 r3 < <(flows_per_region "$TMP/running.json")
+    max_gap=$(summary running max_gap_ms)
+    echo "60 flows to r3's group: r1 $r1, r2 $r2, r3 $r3; $(summary running received) of $(summary running sent) answered; longest silence $max_gap ms"
+    check "the relay r2 carried the flows while r1-r3 was dark" "d - b >= 1000" b="$relay_before" d="$relay_during"
+    check "every flow stayed on r3's backends" "c == 60 and a + b == 0" a="$r1" b="$r2" c="$r3"
+    check "no flow changed backend" "m == 0" m="$(moved_flows running)"
+    check "no TCP connection broke" "b == 0" b="$(broken_flows running)"
+    check "the longest silence is the failover (<= 250 ms)" "g <= 250" g="$max_gap"
+    ;;
   withdraw)
     lab_up "$ROOT/configs/lab/anycast.conf" >/dev/null
     "$LAB" gateways up --probe-timeout-ms 30 --controller
@@ -175,7 +201,17 @@ case $mode in
     [ -n "$moved" ] || { status_of 1; fail "client-1's VIP route did not move to r2 (via $(vip_via))"; }
     echo "every r1 backend stopped: client-1's VIP route moved to r2 after $(( (moved - killed) / 1000000 )) ms"
     grep -E "BGP" /run/am-lab/am-r1-gw/gateway.log | tail -2
-    sleep 1  # the controller's next report marks r1's group unhealthy for r2 and r3
+    # r1's reports show its groups without a healthy backend: the controller marks them unhealthy
+    # in every snapshot, so r2 (where client-1 now enters) stops steering flows to r1.
+    unhealthy=0
+    for _ in $(seq 100); do
+      unhealthy=$(ip netns exec am-inet "$CLI" services --controller 198.51.100.1:7443 | grep -cE '^ +[0-9]+ +r1 .* unhealthy ' || true)
+      [ "$unhealthy" = 2 ] && break
+      sleep 0.1
+    done
+    [ "$unhealthy" = 2 ] || fail "the controller never marked r1's groups unhealthy"
+    sleep 0.5  # the snapshots it pushed, applied
+    pass "the controller marked r1's groups unhealthy $(( ($(mono_ns) - killed) / 1000000 )) ms after the backends stopped"
     loadgen after --udp 1000 --interval-ms 1000 --duration 0.5 --count 1 --linger 1
     read -r r1 r2 r3 < <(flows_per_region "$TMP/after.json")
     echo "1000 new flows after the withdrawal: r1 $r1, r2 $r2, r3 $r3"

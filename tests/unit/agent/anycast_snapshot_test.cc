@@ -226,7 +226,43 @@ const Breakage kBreakages[] = {
        dns->set_port_first(80);
      },
      "services[1].vips[1]", "overlaps services[0]"},
+    {"a new-flow rate without a burst", [](auto& s) { web(s).mutable_limits()->set_new_flows_per_second(100); },
+     "services[0].limits.new_flows_burst", "0 with new_flows_per_second 100: a rate needs a burst of at least 1"},
+    {"a source burst without its rate", [](auto& s) { web(s).mutable_limits()->set_source_new_flows_burst(5); },
+     "services[0].limits.source_new_flows_burst", "without source_new_flows_per_second"},
+    {"a packet rate without a burst", [](auto& s) { web(s).mutable_limits()->set_source_packets_per_second(9); },
+     "services[0].limits.source_packets_burst", "a rate needs a burst"},
+    {"an IPv4 source prefix of 33", [](auto& s) { web(s).mutable_limits()->set_source_prefix_v4(33); },
+     "services[0].limits.source_prefix_v4", "1 .. 32"},
+    {"an IPv6 source prefix of 129", [](auto& s) { web(s).mutable_limits()->set_source_prefix_v6(129); },
+     "services[0].limits.source_prefix_v6", "1 .. 128"},
 };
+
+TEST_CASE("a service's limits reach the table, absent ones are none and prefix 0 is the default") {
+  auto message = with_services();
+  auto* l = web(message).mutable_limits();
+  l->set_new_flows_per_second(1000);
+  l->set_new_flows_burst(2000);
+  l->set_source_packets_per_second(50);
+  l->set_source_packets_burst(10);
+  l->set_source_prefix_v6(48);
+  auto applied = validate_snapshot(message);
+  REQUIRE(applied);
+  const auto& table = applied->anycast().table();
+  const auto* entry = table.classify(*IpAddress::parse("203.0.113.10"), 6, 80);
+  REQUIRE(entry != nullptr);
+  const auto& got = entry->service.limits;
+  CHECK(got.new_flows_per_second == 1000);
+  CHECK(got.new_flows_burst == 2000);
+  CHECK(got.source_new_flows_per_second == 0);
+  CHECK(got.source_packets_per_second == 50);
+  CHECK(got.source_packets_burst == 10);
+  CHECK(got.source_prefix_v4 == 24);
+  CHECK(got.source_prefix_v6 == 48);
+  const auto* dns = table.classify(*IpAddress::parse("203.0.113.10"), 17, 53);
+  REQUIRE(dns != nullptr);
+  CHECK(dns->service.limits == anycast::ServiceLimits{});
+}
 
 TEST_CASE("each broken service field or reference is refused with its path and reason") {
   for (const auto& breakage : kBreakages) {

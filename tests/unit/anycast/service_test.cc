@@ -166,6 +166,30 @@ TEST_CASE("service validation names the offending field") {
         "below 100 slots for each of 3 backends");
   check([](auto& s) { s[1].maglev_table_size = 16777259; }, "services[1].maglev_table_size",
         "above 16777216");
+  check([](auto& s) { s[2].limits.new_flows_per_second = 100; }, "services[2].limits.new_flows_burst",
+        "0 with new_flows_per_second 100: a rate needs a burst of at least 1");
+  check([](auto& s) { s[0].limits.source_new_flows_burst = 5; }, "services[0].limits.source_new_flows_burst",
+        "5 without source_new_flows_per_second");
+  check([](auto& s) { s[3].limits.source_packets_per_second = 1000; }, "services[3].limits.source_packets_burst",
+        "a rate needs a burst");
+  check([](auto& s) { s[1].limits.source_prefix_v4 = 33; }, "services[1].limits.source_prefix_v4", "not 1 .. 32");
+  check([](auto& s) { s[1].limits.source_prefix_v4 = 0; }, "services[1].limits.source_prefix_v4", "not 1 .. 32");
+  check([](auto& s) { s[1].limits.source_prefix_v6 = 129; }, "services[1].limits.source_prefix_v6", "not 1 .. 128");
+}
+
+TEST_CASE("limits with a rate and a burst each are valid, and none is the default") {
+  auto services = sample();
+  CHECK_FALSE(services[0].limits.any());
+  services[0].limits.new_flows_per_second = 1000;
+  services[0].limits.new_flows_burst = 2000;
+  services[0].limits.source_packets_per_second = 1;
+  services[0].limits.source_packets_burst = 1;
+  services[0].limits.source_prefix_v4 = 32;
+  services[0].limits.source_prefix_v6 = 128;
+  CHECK(services[0].limits.any());
+  auto table = ServiceTable::build(services);
+  REQUIRE(table.ok());
+  CHECK(table->services()[0].service.limits == services[0].limits);
 }
 
 TEST_CASE("the same ports on another protocol or VIP do not overlap") {

@@ -150,6 +150,35 @@ TEST_CASE("service VIP, protocol and ports are checked") {
   only_error(with({{21, "    port: 80\n    ports: 80-81"}}), "services[0].port", 18);
 }
 
+TEST_CASE("service limits are read with bursts defaulting to their rate, and checked") {
+  auto loaded = load_model_text(
+      with({{21, "    port: 80\n    limits: { new_flows_per_second: 500, source_packets_per_second: 100,"
+                 " source_packets_burst: 20, source_prefix_v4: 16 }"}}),
+      "mesh.yaml");
+  REQUIRE(loaded.ok());
+  const auto& l = loaded->services[0].service.limits;
+  CHECK(l.new_flows_per_second == 500);
+  CHECK(l.new_flows_burst == 500);
+  CHECK(l.source_new_flows_per_second == 0);
+  CHECK(l.source_new_flows_burst == 0);
+  CHECK(l.source_packets_per_second == 100);
+  CHECK(l.source_packets_burst == 20);
+  CHECK(l.source_prefix_v4 == 16);
+  CHECK(l.source_prefix_v6 == 64);
+  auto plain = load_model_text(join(kValid), "mesh.yaml");
+  REQUIRE(plain.ok());
+  CHECK_FALSE(plain->services[0].service.limits.any());
+
+  auto e = only_error(with({{21, "    port: 80\n    limits: { new_flows_per_second: 5, new_flows_burst: 0 }"}}),
+                      "services[0].limits.new_flows_burst", 22);
+  CHECK(e.reason == "0 with new_flows_per_second 5: a rate needs a burst of at least 1");
+  only_error(with({{21, "    port: 80\n    limits: { source_new_flows_burst: 3 }"}}),
+             "services[0].limits.source_new_flows_burst", 22);
+  only_error(with({{21, "    port: 80\n    limits: { source_prefix_v4: 33 }"}}), "services[0].limits.source_prefix_v4", 22);
+  only_error(with({{21, "    port: 80\n    limits: { source_prefix_v6: 0 }"}}), "services[0].limits.source_prefix_v6", 22);
+  only_error(with({{21, "    port: 80\n    limits: { new_flows: 5 }"}}), "services[0].limits.new_flows", 22);
+}
+
 TEST_CASE("two services on the same VIP, protocol and overlapping ports are refused") {
   auto text = join(kValid);
   auto second = "  - name: web2\n    vip: 203.0.113.10\n    protocol: tcp\n    ports: 70-90\n"

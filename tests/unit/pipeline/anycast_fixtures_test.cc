@@ -1,5 +1,6 @@
 // One decision, two implementations, one fixture set: tests/vectors/xdp/outer_vip*.txt (written for
-// xdp_gateway) run through the anycast stage; frames XDP sends (tx) must come out byte for byte.
+// xdp_gateway) run through the anycast stage; frames XDP sends (tx) must come out byte for byte
+// (IPv4 options included), and packets XDP drops for an ingress limit are dropped for the same one.
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -53,6 +54,7 @@ FixtureScenario scenario_of(const BpfFixture& fixture) {
   std::map<std::uint32_t, FixtureBackend> backends;
   std::map<std::uint32_t, std::vector<std::uint32_t>> maglev;
   std::vector<std::vector<std::string>> vips;
+  std::map<std::uint32_t, anycast::ServiceLimits> limits;  // by fixture service id
   for (const auto& line : fixture.setup) {
     if (line[0] == "config") {
       for (const auto& [key, value] : key_values(line, 1)) {
@@ -60,6 +62,7 @@ FixtureScenario scenario_of(const BpfFixture& fixture) {
         if (key == "gateway_v6") out.config.gateway_v6 = ip(value);
         if (key == "gue_port") out.config.gue_port = static_cast<std::uint16_t>(std::stoul(value));
         if (key == "mtu") out.config.mtu = static_cast<std::uint16_t>(std::stoul(value));
+        if (key == "limit_share") out.config.limit_share = static_cast<std::uint32_t>(std::stoul(value));
         if (key == "next_hop_mac") {
           for (std::size_t i = 0; i < 6; ++i) {
             out.config.next_hop_mac[i] = static_cast<std::uint8_t>(std::stoul(value.substr(i * 3, 2), nullptr, 16));
@@ -77,6 +80,19 @@ FixtureScenario scenario_of(const BpfFixture& fixture) {
       for (std::size_t i = 2; i < line.size(); ++i) slots.push_back(static_cast<std::uint32_t>(std::stoul(line[i])));
     } else if (line[0] == "vip") {
       vips.push_back(line);
+    } else if (line[0] == "limits") {
+      auto& l = limits[static_cast<std::uint32_t>(std::stoul(line[1]))];
+      for (const auto& [key, value] : key_values(line, 2)) {
+        auto n = static_cast<std::uint32_t>(std::stoul(value));
+        if (key == "new_flows_per_second") l.new_flows_per_second = n;
+        if (key == "new_flows_burst") l.new_flows_burst = n;
+        if (key == "source_new_flows_per_second") l.source_new_flows_per_second = n;
+        if (key == "source_new_flows_burst") l.source_new_flows_burst = n;
+        if (key == "source_packets_per_second") l.source_packets_per_second = n;
+        if (key == "source_packets_burst") l.source_packets_burst = n;
+        if (key == "source_prefix_v4") l.source_prefix_v4 = static_cast<std::uint8_t>(n);
+        if (key == "source_prefix_v6") l.source_prefix_v6 = static_cast<std::uint8_t>(n);
+      }
     }
   }
   std::vector<anycast::Service> services;
@@ -97,7 +113,9 @@ FixtureScenario scenario_of(const BpfFixture& fixture) {
                  static_cast<std::uint16_t>(std::stoul(range.substr(dash + 1)))};
     }
     if (f.count("source_ip")) s.affinity = anycast::Affinity::source_ip;
-    const auto& slots = maglev.at(static_cast<std::uint32_t>(std::stoul(kv.at("service"))));
+    const auto service_id = static_cast<std::uint32_t>(std::stoul(kv.at("service")));
+    if (limits.count(service_id)) s.limits = limits.at(service_id);
+    const auto& slots = maglev.at(service_id);
     std::map<std::uint16_t, anycast::EndpointGroup> groups;  // by fixture group id
     std::map<std::uint32_t, std::uint32_t> renumbered;        // fixture backend id -> ours
     for (auto id : slots) {
@@ -164,6 +182,9 @@ std::size_t run(const BpfFixture& fixture, Framing framing) {
       CHECK(hex(d.packet) == hex(expected));
       CHECK(after.flow_new - before.flow_new == (has(c, "note_flow_new") ? 1u : 0u));
       CHECK(after.flow_pinned - before.flow_pinned == (has(c, "note_flow_pinned") ? 1u : 0u));
+      const std::size_t ip_at = l2_length(c.packet);
+      const bool options = c.packet.size() > ip_at && c.packet[ip_at] > 0x45 && (c.packet[ip_at] >> 4) == 4;
+      CHECK(after.ip_options - before.ip_options == (options ? 1u : 0u));
     } else if (c.verdict == "pass") {
       // Left to the kernel by XDP: not steered here either (not a VIP, or bad input).
       CHECK(d.verdict == AnycastVerdict::pass);
@@ -189,6 +210,16 @@ std::size_t run(const BpfFixture& fixture, Framing framing) {
         CHECK((d.verdict == AnycastVerdict::to_backend || d.verdict == AnycastVerdict::to_region));
         if (d.verdict == AnycastVerdict::to_region) CHECK(d.group->region.starts_with("remote-"));
       }
+    } else if (c.verdict == "drop") {
+      // Dropped by an ingress limit in XDP: the stage drops it for the same limit.
+      CHECK(d.verdict == AnycastVerdict::drop);
+      CHECK(p.copy() == std::vector<std::uint8_t>(c.packet.begin() + static_cast<std::ptrdiff_t>(l2), c.packet.end()));
+      CHECK(after.limit_service_new_flows - before.limit_service_new_flows ==
+            (has(c, "drop_limit_service_new_flows") ? 1u : 0u));
+      CHECK(after.limit_source_new_flows - before.limit_source_new_flows ==
+            (has(c, "drop_limit_source_new_flows") ? 1u : 0u));
+      CHECK(after.limit_source_packets - before.limit_source_packets == (has(c, "drop_limit_source_packets") ? 1u : 0u));
+      CHECK(after.flow_new == before.flow_new);
     } else {
       FAIL("verdict " << c.verdict << " has no DPDK counterpart");
     }
@@ -208,8 +239,8 @@ TEST_CASE("the anycast stage agrees with xdp_gateway on every outer VIP fixture"
     run(fixture, Framing::ip);
     ++files;
   }
-  CHECK(files >= 2);
-  CHECK(cases >= 28);
+  CHECK(files >= 4);
+  CHECK(cases >= 56);
 }
 
 TEST_CASE("in the fixtures, a VIP whose Maglev slot is another region's backend goes to that region") {

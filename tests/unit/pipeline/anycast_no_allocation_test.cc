@@ -11,10 +11,18 @@ namespace {
 
 using namespace std::chrono_literals;
 
-TEST_CASE("classifying local, remote, tunnelled, pinned and bad packets allocates nothing") {
-  auto table = table_of({service("203.0.113.10", 53, 8, 128, 128), service("fd00:1:2::10", 443, 4, 1, 0, 6, 200)});
+TEST_CASE("classifying local, remote, tunnelled, pinned, limited and bad packets allocates nothing") {
+  auto limited = service("203.0.113.20", 53, 2, 128, 0, 17, 300);
+  limited.limits.new_flows_per_second = 50;
+  limited.limits.new_flows_burst = 50;
+  limited.limits.source_new_flows_per_second = 1;
+  limited.limits.source_new_flows_burst = 1;
+  limited.limits.source_packets_per_second = 5;
+  limited.limits.source_packets_burst = 5;
+  auto table = table_of({service("203.0.113.10", 53, 8, 128, 128), service("fd00:1:2::10", 443, 4, 1, 0, 6, 200), limited});
   auto config = stage_config();
   config.flows.capacity = 256;  // small: the loop also evicts
+  config.limit_sources = 64;    // and the source limit table too
   AnycastStage stage(config);
   stage.set_services(&table);
   // Every packet built up front; the loop only copies bytes back into place.
@@ -22,6 +30,9 @@ TEST_CASE("classifying local, remote, tunnelled, pinned and bad packets allocate
   for (std::uint16_t port = 1; port <= 500; ++port) {
     packets.push_back(client_packet("192.0.2.10", "203.0.113.10", port, 53));
     packets.push_back(client_packet("fd00:99::1", "fd00:1:2::10", port, 443, true, true));
+  }
+  for (std::uint16_t i = 0; i < 200; ++i) {  // limited: 200 /24s, more than the source table holds
+    packets.push_back(client_packet("10." + std::to_string(i) + ".0.1", "203.0.113.20", 5000, 53, false, true));
   }
   packets.push_back(client_packet("192.0.2.10", "203.0.113.10", 1, 54));  // not a VIP
   auto fragment = client_packet("192.0.2.10", "203.0.113.10", 1, 53);
@@ -37,7 +48,8 @@ TEST_CASE("classifying local, remote, tunnelled, pinned and bad packets allocate
     for (std::size_t i = 0; i < packets.size(); ++i) {
       auto& p = packets[i];
       std::copy(originals[i].begin(), originals[i].end(), p.bytes().begin());
-      auto framing = i % 2 == 0 || i >= 1000 ? Framing::ethernet : Framing::ip;
+      auto framing = i % 2 == 0 || i >= 1200 ? Framing::ethernet : Framing::ip;
+      if (i >= 1000 && i < 1200) framing = Framing::ip;
       auto origin = round % 4 == 3 ? AnycastOrigin::tunnel : AnycastOrigin::client;
       auto d = stage.classify(p.bytes(), TestPacket::kHeadroom, framing, origin, now);
       to_backend += d.verdict == AnycastVerdict::to_backend;
@@ -52,6 +64,8 @@ TEST_CASE("classifying local, remote, tunnelled, pinned and bad packets allocate
   CHECK(stage.counters().fragment == 20);
   CHECK(stage.counters().not_vip == 20);
   CHECK(stage.flows().counters().evictions > 0);
+  CHECK(stage.source_limits().evictions() > 0);
+  CHECK(stage.counters().limit_service_new_flows + stage.counters().limit_source_new_flows > 0);
 }
 
 }  // namespace

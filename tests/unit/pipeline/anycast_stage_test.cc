@@ -21,9 +21,10 @@ using namespace std::chrono_literals;
 constexpr anycast::FlowTime kNow = 1000s;
 
 std::uint64_t outcome_sum(const AnycastCounters& c) {
-  return c.not_vip + c.not_ip + c.vlan_stacked + c.truncated + c.bad_ip_header + c.ip_options +
-         c.fragment + c.ipv6_extension + c.unknown_protocol + c.to_backend + c.to_region +
-         c.no_capacity + c.tunnel_no_local_group + c.gue_too_big + c.gue_no_source + c.no_headroom;
+  return c.not_vip + c.not_ip + c.vlan_stacked + c.truncated + c.bad_ip_header + c.fragment +
+         c.ipv6_extension + c.unknown_protocol + c.to_backend + c.to_region + c.no_capacity +
+         c.tunnel_no_local_group + c.gue_too_big + c.gue_no_source + c.no_headroom +
+         c.limit_service_new_flows + c.limit_source_new_flows + c.limit_source_packets;
 }
 
 anycast::FlowTuple tuple_of(const std::string& src, const std::string& dst, std::uint16_t sport,
@@ -204,8 +205,12 @@ std::vector<BadInput> bad_inputs() {
   store_be16(f.data() + 16, static_cast<std::uint16_t>(load_be16(f.data() + 16) + 20));
   with("total length past the frame", f, &AnycastCounters::truncated);
   f = good;
-  f[14] = 0x46;  // IHL 6: one word of options (the UDP header now starts 4 bytes later)
-  with("IPv4 options", f, &AnycastCounters::ip_options);
+  f[14] = 0x4f;  // IHL 15: 60 bytes of header, longer than the 46-byte packet says it is
+  with("IPv4 header longer than the total length", f, &AnycastCounters::bad_ip_header);
+  f = {good.begin(), good.begin() + 14 + 24};
+  f[14] = 0x46;  // IHL 6, total length 24: options, but no room for the UDP header after them
+  store_be16(f.data() + 16, 24);
+  with("IPv4 options with no transport header after them", f, &AnycastCounters::truncated);
   f = good;
   store_be16(f.data() + 20, 0x2000);  // MF
   with("first fragment", f, &AnycastCounters::fragment);
@@ -390,6 +395,44 @@ TEST_CASE("a service with two VIPs answers on both") {
   auto refused = anycast::ServiceTable::build({twice});
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.error().field == "services[0].extra_vips[1]");
+}
+
+}  // namespace
+}  // namespace anymesh::pipeline::test
+
+namespace anymesh::pipeline::test {
+namespace {
+
+// As xdp_gateway does: the options are skipped to find the ports, and carried inside GUE unchanged.
+TEST_CASE("a VIP packet with IPv4 options is steered by its ports and encapsulated whole") {
+  auto table = table_of({service("203.0.113.10", 53, 4)});
+  AnycastStage stage(stage_config());
+  stage.set_services(&table);
+  auto plain = client_packet("192.0.2.10", "203.0.113.10", 40000, 53).copy();
+  std::vector<std::uint8_t> frame(plain.begin(), plain.begin() + 34);
+  const std::uint8_t options[8] = {0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x00};  // NOPs, end
+  frame.insert(frame.end(), options, options + 8);
+  frame.insert(frame.end(), plain.begin() + 34, plain.end());
+  frame[14] = 0x47;
+  store_be16(frame.data() + 16, static_cast<std::uint16_t>(load_be16(frame.data() + 16) + 8));
+  store_be16(frame.data() + 24, 0);
+  store_be16(frame.data() + 24, ipv4_header_checksum({frame.data() + 14, 28}));
+  auto p = packet_of(frame);
+
+  auto d = stage.classify(p.bytes(), TestPacket::kHeadroom, Framing::ethernet, AnycastOrigin::client, kNow);
+  REQUIRE(d.verdict == AnycastVerdict::to_backend);
+  auto tuple = tuple_of("192.0.2.10", "203.0.113.10", 40000, 53);
+  auto expected = anycast::decide_new_flow(table.services()[0], am_decision_hash(&tuple, AM_AFFINITY_NONE));
+  REQUIRE(expected.has_value());
+  CHECK(d.backend->id == expected->backend_id);
+  REQUIRE(d.packet.size() == frame.size() + AM_GUE_OUTER_V4_BYTES);
+  const std::uint8_t* outer = d.packet.data() + 14;
+  CHECK(load_be16(outer + 2) == frame.size() - 14 + 28);
+  CHECK(load_be16(outer + 20) == am_gue_source_port(am_flow_hash(&tuple)));
+  CHECK(std::equal(frame.begin() + 14, frame.end(), outer + 28));  // header, options and all
+  CHECK(stage.counters().ip_options == 1);
+  CHECK(stage.counters().to_backend == 1);
+  CHECK(stage.flows().size() == 1);
 }
 
 }  // namespace
