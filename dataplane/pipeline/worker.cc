@@ -383,7 +383,10 @@ void Worker::send_outbox(std::uint16_t src_port, std::span<rte_mbuf* const> in_p
     }
     std::uint8_t* payload = data_of(copy) + kOuterHeaders;
     std::memcpy(payload, t.data, t.len);
-    to_outer(copy, payload, t.len, t.to, src_port);
+    // Handshake messages, cookie replies and keepalives may wait for a neighbour only while the
+    // queue is at most half full: a flood of initiations from unresolvable sources must not crowd
+    // out data packets waiting there.
+    to_outer(copy, payload, t.len, t.to, src_port, awaiting_count_ < awaiting_.size() / 2);
   }
   outbox_.clear();
   for (std::size_t k = 0; k < in_place.size(); ++k) {
@@ -392,7 +395,7 @@ void Worker::send_outbox(std::uint16_t src_port, std::span<rte_mbuf* const> in_p
 }
 
 void Worker::to_outer(rte_mbuf* m, const std::uint8_t* payload, std::size_t length, const wg::Endpoint& to,
-                      std::uint16_t src_port) {
+                      std::uint16_t src_port, bool may_wait) {
   if (!to.address.is_v4()) return drop(m, counters_.outer_no_neighbor);  // IPv6 outer: not built yet
   std::uint32_t dst = load_be32(to.address.bytes.data());
   const MacAddress* mac = neighbors_->outer.find(dst);
@@ -406,7 +409,13 @@ void Worker::to_outer(rte_mbuf* m, const std::uint8_t* payload, std::size_t leng
   a.src_port = src_port;
   a.dst_port = to.port;
   write_outer_headers(frame, a, length);
-  if (mac == nullptr) return await_neighbor(m, PortSide::outer, dst);
+  if (mac == nullptr) {
+    if (!may_wait) {
+      neighbor_miss(PortSide::outer, dst);
+      return drop(m, counters_.outer_no_neighbor);
+    }
+    return await_neighbor(m, PortSide::outer, dst);
+  }
   transmit(m, PortSide::outer);
 }
 

@@ -78,7 +78,7 @@ class Worker {
   void send_outbox(std::uint16_t src_port, std::span<rte_mbuf* const> in_place);
   void flush_seals();
   void to_outer(rte_mbuf* m, const std::uint8_t* payload, std::size_t length, const wg::Endpoint& to,
-                std::uint16_t src_port);
+                std::uint16_t src_port, bool may_wait = true);
   void to_inner(rte_mbuf* m, std::uint32_t dst);
   void handoff(rte_mbuf* m, unsigned worker, std::uint32_t tag);
   void neighbor_miss(PortSide side, std::uint32_t ipv4);

@@ -3,6 +3,7 @@
 
 #include "dataplane/packet/bytes.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace anymesh::wg {
@@ -355,14 +356,26 @@ void Device::send_keepalive(Peer& peer, Outbox& out) {
 
 // --- receiving -------------------------------------------------------------------------------------
 
+// wireguard-go and Linux call a device loaded while its queue of handshakes is long, and for 1 s
+// after. This device has no queue: the gateway's workers (and anymesh-wg's one thread) hand it each
+// datagram as it arrives and spend the DH operations inline, between data packets, so a burst of
+// handshakes is a stall of the data path. It counts handshake messages with a valid MAC1 in 10 ms
+// windows instead: more than a hundredth of handshakes_per_second_before_load in one window (10 by
+// default: about a millisecond of DH work) loads it until 1 s after the last such message. A flood
+// therefore gets at most that many DH operations before cookies answer it.
 bool Device::under_load(Nanos now) {
-  if (now - load_window_start_ >= std::chrono::seconds(1)) {
-    under_load_ = load_window_handshakes_ > options_.handshakes_per_second_before_load;
+  constexpr Nanos kWindow = std::chrono::milliseconds(10);
+  constexpr Nanos kLoadLasts = std::chrono::seconds(1);
+  const std::uint32_t per_window = std::max<std::uint32_t>(options_.handshakes_per_second_before_load / 100, 1);
+  if (now - load_window_start_ >= kWindow) {
     load_window_start_ = now;
     load_window_handshakes_ = 0;
   }
-  ++load_window_handshakes_;
-  return options_.force_cookie || under_load_ || load_window_handshakes_ > options_.handshakes_per_second_before_load;
+  if (++load_window_handshakes_ > per_window) loaded_until_ = now + kLoadLasts;
+  bool loaded = options_.force_cookie || now < loaded_until_;
+  if (loaded && !was_loaded_) ++counters_.under_load_entered;
+  was_loaded_ = loaded;
+  return loaded;
 }
 
 void Device::receive(std::span<Datagram> datagrams, std::vector<Delivery>& deliveries, Outbox& out) {

@@ -31,7 +31,7 @@ namespace anymesh::wg {
   X(rx_data_expired_key) X(rx_data_decrypt_failed) X(rx_data_replayed) X(rx_keepalives) X(rx_data_bad_inner) \
   X(rx_data_disallowed_source) X(tx_packets) X(tx_bad_packet) X(tx_no_route) X(tx_no_endpoint)           \
   X(tx_too_big) X(tx_staged_dropped) X(tx_outbox_full) X(tx_handshake_initiations) X(tx_keepalives)       \
-  X(keypairs_created) X(handshake_gave_up) X(key_material_zeroed)
+  X(keypairs_created) X(handshake_gave_up) X(key_material_zeroed) X(under_load_entered)
 
 struct DeviceCounters {
 #define ANYMESH_WG_FIELD(name) std::uint64_t name = 0;
@@ -92,7 +92,10 @@ class Device {
   struct Options {
     std::size_t mtu = kDefaultMtu;
     bool force_cookie = false;                 // answer every unauthenticated handshake with a cookie
-    std::uint32_t handshakes_per_second_before_load = 1000;  // above this, the device is under load
+    // Handshake messages (MAC1 valid) per second above which the device is under load: it answers
+    // those without MAC2 with cookie replies and limits the others per source. Judged per 10 ms
+    // (a hundredth of this), so a flood costs at most that many DH operations before load starts.
+    std::uint32_t handshakes_per_second_before_load = 1000;
     // Cryptokey routing's inbound check: a peer may only send from its allowed IPs. A gateway
     // routes by its snapshot instead (relayed packets carry a third region's sources) and
     // turns it off; send_to() then names the peer and allowed IPs are not consulted at all.
@@ -183,7 +186,8 @@ class Device {
   DeviceCounters counters_;
   Nanos load_window_start_{0};
   std::uint32_t load_window_handshakes_ = 0;
-  bool under_load_ = false;
+  Nanos loaded_until_{0};
+  bool was_loaded_ = false;  // what the last handshake saw, to count entries into load
 };
 
 }  // namespace anymesh::wg
