@@ -11,6 +11,12 @@ namespace {
 
 constexpr std::chrono::seconds kRetryAnnounce{3};
 
+std::vector<std::pair<std::uint32_t, bool>> verdicts_of(const agent::HealthSnapshot& health) {
+  std::vector<std::pair<std::uint32_t, bool>> out;
+  for (const auto& b : health.backends) out.emplace_back(b.backend_id, b.healthy);
+  return out;
+}
+
 std::string vip_list(const std::vector<IpAddress>& vips) {
   std::string out;
   for (const auto& v : vips) out += (out.empty() ? "" : " ") + v.to_string();
@@ -46,11 +52,17 @@ std::shared_ptr<const anycast::ServiceTable> AnycastControl::table_for(
   generation_ = checker_.generation();
   if (services.services().empty()) return nullptr;
   agent::HealthSnapshot health = checker_.snapshot();
+  verdicts_ = verdicts_of(health);
   return std::make_shared<const anycast::ServiceTable>(
       services.with_health([&health](std::uint32_t id) { return health.healthy(id); }));
 }
 
-bool AnycastControl::health_changed() const { return checker_.generation() != generation_; }
+bool AnycastControl::health_changed() {
+  const std::uint64_t generation = checker_.generation();
+  if (generation == generation_) return false;
+  generation_ = generation;
+  return verdicts_of(checker_.snapshot()) != verdicts_;
+}
 
 std::optional<std::string> AnycastControl::announce(const agent::AppliedSnapshot* snapshot,
                                                     const anycast::ServiceTable* table) {

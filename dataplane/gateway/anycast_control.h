@@ -26,8 +26,9 @@ class AnycastControl {
   // The table to publish with this snapshot (null when it has no services); a new snapshot also
   // gives the health checker its new work list.
   std::shared_ptr<const anycast::ServiceTable> table_for(const std::shared_ptr<const agent::AppliedSnapshot>& snapshot);
-  // True when a health verdict changed since the last table_for().
-  bool health_changed() const;
+  // True when a health verdict changed since the last table_for() (a new check list alone, or
+  // checks that only confirm the verdicts, do not count).
+  bool health_changed();
 
   // Announces exactly the VIPs servable with this table (withdrawing the rest); repeats a failed
   // attempt at most every few seconds. Returns a line for the log when something changed or failed.
@@ -42,6 +43,7 @@ class AnycastControl {
   mutable std::mutex mutex_;  // guards snapshot_ (read by the report and status threads)
   std::shared_ptr<const agent::AppliedSnapshot> snapshot_;
   std::uint64_t generation_ = 0;
+  std::vector<std::pair<std::uint32_t, bool>> verdicts_;  // (backend id, healthy) the table was built with
   std::vector<IpAddress> wanted_;
   bool announced_ok_ = false;
   std::chrono::steady_clock::time_point next_attempt_{};
