@@ -1,6 +1,7 @@
 # Bar charts (PNG, gnuplot) from the benchmark JSON: seal/open against raw AEAD, the gateway pipeline against raw
-# AEAD and plain forwarding, and anymesh-wg against wireguard-go.
-# Usage: plot.py [--seal seal_open.json] [--gateway gateway.json] [--iperf iperf.json] --out DIR
+# AEAD and plain forwarding, anymesh-wg against wireguard-go, and the failover gap per drill.
+# Usage: plot.py [--seal seal_open.json] [--gateway gateway.json] [--iperf iperf.json]
+#                [--failover failover.json [--failover-png NAME]] --out DIR
 import argparse
 import json
 import os
@@ -113,15 +114,36 @@ unset multiplot
     gnuplot(script, out)
 
 
+def failover_chart(path, out):
+    with open(path) as f:
+        data = json.load(f)
+    s = data["settings"]
+    m = data["machine"]
+    rows = [[str(d["drill"]), d["gap_ms"] if d["gap_ms"] is not None else 0.0] for d in data["per_drill"]]
+    quick = " (QUICK RUN)" if s.get("quick") else ""
+    median = data["median"] if data["median"] is not None else 0
+    script = COMMON + datablock("F", ["drill", "failover gap"], rows)
+    script += f"""set output '{out}'
+set title "Failover gap per drill: r1-r3 blackholed {s['down_for_ms']} ms, {s['stream_pps']} pps stream r1 -> r3{quick}\\nmedian {data['median']} ms, p99 {data['p99']} ms, max {data['max']} ms; lost {data['lost_packets']} of {data['sent_packets']}; {m['cpu']}, {m['nproc']} CPUs"
+set xlabel 'drill'
+set xrange [-0.6:{len(rows) - 0.4}]
+set ylabel 'longest receiver silence around the blackhole (ms)'
+plot $F using 2:xtic(1) title columnheader(2) lc rgb '#3182bd', {median} with lines dt 2 lw 2 lc rgb '#e6550d' title 'median'
+"""
+    gnuplot(script, out)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seal")
     ap.add_argument("--gateway")
     ap.add_argument("--iperf")
+    ap.add_argument("--failover")
+    ap.add_argument("--failover-png", default="failover.png")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
-    if not a.seal and not a.iperf and not a.gateway:
-        sys.exit("plot.py: give --seal, --gateway and/or --iperf")
+    if not a.seal and not a.iperf and not a.gateway and not a.failover:
+        sys.exit("plot.py: give --seal, --gateway, --iperf and/or --failover")
     os.makedirs(a.out, exist_ok=True)
     if a.seal:
         seal_chart(a.seal, os.path.join(a.out, "seal_open.png"))
@@ -129,6 +151,8 @@ def main():
         gateway_chart(a.gateway, os.path.join(a.out, "gateway.png"))
     if a.iperf:
         iperf_chart(a.iperf, os.path.join(a.out, "iperf.png"))
+    if a.failover:
+        failover_chart(a.failover, os.path.join(a.out, a.failover_png))
 
 
 if __name__ == "__main__":

@@ -22,8 +22,9 @@ double ms_since(Clock::time_point t0, Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(t - t0).count();
 }
 
-// The counter that says traffic reached a gateway's region through the tunnels.
-constexpr const char* kDelivered = "pipeline_outer_delivered";
+// The counter that says a gateway sent VIP packets to its own region's backends: a drained
+// region's gateways see it fall to the traffic of the flows pinned there before the drain.
+constexpr const char* kDelivered = "pipeline_anycast_to_backend";
 
 struct AckWait {
   bool all = false;
@@ -174,9 +175,9 @@ int run_drill(ControllerClient& controller, const DrillOptions& options, std::FI
                static_cast<long long>(options.duration.count()));
   if (!anycast) {
     std::fprintf(out,
-                 "note: no gateway reports anycast counters: the anycast stage is not in the gateways' data path "
-                 "yet, so this drill shows the control-plane side only (the drain compiled, pushed and "
-                 "acknowledged); the tunnel counters below are shown as measured, not as traffic moving.\n");
+                 "note: no gateway reports anycast counters (no services, or gateways too old to have the "
+                 "anycast stage), so this drill shows the control-plane side only (the drain compiled, pushed "
+                 "and acknowledged); the counters below are shown as measured, not as traffic moving.\n");
   }
 
   const auto t0 = Clock::now();

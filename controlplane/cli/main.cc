@@ -1,15 +1,19 @@
 // anymesh: the operator's command line: genkey and pubkey (byte-compatible with wg(8)); status and
 // routes of one gateway over its control socket; status, routes, services, weights and drill
-// asked of the controller over gRPC.
+// asked of the controller over gRPC; bench runs the benchmark suite (bench/run of a source checkout).
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <iterator>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "controlplane/cli/controller_client.h"
 #include "controlplane/cli/rotate_key.h"
@@ -44,6 +48,9 @@ int usage(std::FILE* to) {
                "  drill --region R [--controller HOST:PORT] [--duration SECONDS] [--loadgen-json FILE]\n"
                "            drain region R's endpoint groups (dial 0) for SECONDS (default 10), watch the\n"
                "            gateways acknowledge and their counters, restore, report\n"
+               "  bench [--quick] [--no-lab] [--build-dir DIR] [--out DIR] ...\n"
+               "            run the benchmark suite (bench/run of the source checkout, or $ANYMESH_BENCH_RUN);\n"
+               "            anymesh bench --help lists its options\n"
                "status and routes ask the gateway at %s (or --socket) when that socket exists and neither\n"
                "--controller nor --gateway is given; otherwise the controller, %s by default.\n",
                anymesh::agent::kDefaultControlSocket, anymesh::cli::kDefaultController);
@@ -294,6 +301,32 @@ int query(const std::string& command, int argc, char** argv) {
   return ask_controller(command, *line);
 }
 
+// anymesh bench [bench/run options]: replaces itself with bench/run, the suite's driver, which lives in
+// the source tree (it needs the benchmark binaries of a build and the lab scripts next to it).
+int bench(int argc, char** argv) {
+  std::string run;
+  if (const char* env = std::getenv("ANYMESH_BENCH_RUN"); env != nullptr && *env != '\0') {
+    run = env;
+  } else {
+#ifdef ANYMESH_SOURCE_DIR
+    const std::string in_tree = std::string(ANYMESH_SOURCE_DIR) + "/bench/run";
+    if (::access(in_tree.c_str(), X_OK) == 0) run = in_tree;
+#endif
+  }
+  if (run.empty()) {
+    std::fprintf(stderr,
+                 "anymesh bench: the benchmark suite runs from a source checkout, and this anymesh was not built "
+                 "from one that still has bench/run; set ANYMESH_BENCH_RUN to a checkout's bench/run\n");
+    return 1;
+  }
+  std::vector<char*> args{run.data()};
+  for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
+  args.push_back(nullptr);
+  ::execv(run.c_str(), args.data());
+  std::fprintf(stderr, "anymesh bench: cannot run %s: %s\n", run.c_str(), std::strerror(errno));
+  return 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -304,6 +337,7 @@ int main(int argc, char** argv) {
     return query(cmd, argc, argv);
   }
   if (cmd == "rotate-key") return rotate_key(argc, argv);
+  if (cmd == "bench") return bench(argc, argv);
   if (argc != 2) return usage(stderr);
   if (cmd == "genkey") return genkey();
   if (cmd == "pubkey") return pubkey();

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "dataplane/agent/log_line.h"
 #include "dataplane/agent/region_name.h"
 #include "dataplane/probe/probe_constants.h"
 
@@ -74,6 +75,7 @@ po::options_description gateway_settings() {
       ("bgp-vips-file", text("", "none"),
        "the file BIRD includes in its IPv4 static protocol of VIPs; the gateway rewrites it")
       ("bgp-vips6-file", text("", "none"), "the same for IPv6 VIPs (an ipv6 static protocol)")
+      ("log-level", text("info"), "error, warning, info or debug; read again on SIGHUP")
       ("wg-interface", text("anymesh0"),
        "name under which `wg show` finds the gateway (UAPI socket /var/run/wireguard/NAME.sock)")
       ("control-socket", text("/run/anymesh/gateway.sock"), "where `anymesh status` and `anymesh routes` ask")
@@ -233,6 +235,11 @@ GatewayOptions read_options(const Reader& in, const std::string& config_file) {
   } else if (!in.get("bgp-vips-file").empty() || !in.get("bgp-vips6-file").empty()) {
     throw bad("bgp-control-socket", "missing: required with --bgp-vips-file");
   }
+  if (auto level = parse_log_level(in.required("log-level"))) {
+    out.log_level = *level;
+  } else {
+    throw bad("log-level", "'" + in.get("log-level") + "' is not one of error, warning, info, debug");
+  }
   out.wg_interface = in.required("wg-interface");
   if (out.wg_interface.size() > 15 || out.wg_interface.find('/') != std::string::npos) {
     throw bad("wg-interface", "'" + out.wg_interface + "' is not an interface name (at most 15 characters, no '/')");
@@ -297,6 +304,7 @@ Result<GatewayCommand, OptionsError> parse_gateway_options(const std::vector<std
     GatewayCommand command;
     command.mode = vm.count("check-config") ? GatewayMode::check_config : GatewayMode::run;
     command.options = read_options(Reader(vm), config_file);
+    command.options.command_line = args;
     return command;
   } catch (const Bad& e) {
     return fail(OptionsError{e.message});

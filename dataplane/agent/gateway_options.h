@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "dataplane/agent/key_file.h"
+#include "dataplane/agent/log_line.h"
 #include "dataplane/agent/option_values.h"
 #include "dataplane/agent/probe_settings.h"
 #include "dataplane/packet/result.h"
@@ -58,6 +59,8 @@ struct GatewayOptions {
   bool metrics_public = false;
   ProbeSettings probe;
   std::optional<std::filesystem::path> snapshot_file;
+  LogLevel log_level = LogLevel::info;
+  std::vector<std::string> command_line;  // as given (SIGHUP reads the options again from it)
 };
 
 enum class GatewayMode : std::uint8_t {

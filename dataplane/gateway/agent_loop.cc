@@ -21,6 +21,7 @@
 #include "dataplane/agent/controller_session.h"
 #include "dataplane/agent/kernel_routes.h"
 #include "dataplane/agent/lane_keys.h"
+#include "dataplane/agent/log_line.h"
 #include "dataplane/agent/metrics_server.h"
 #include "dataplane/agent/snapshot_loader.h"
 #include "dataplane/agent/snapshot_store.h"
@@ -50,7 +51,9 @@ void on_signal(int signal) {
   }
 }
 
-void log(const std::string& line) { std::fprintf(stderr, "anymesh-gateway: %s\n", line.c_str()); }
+void log(agent::LogLevel level, const std::string& line) { agent::log_line(level, "anymesh-gateway", line); }
+void log(const std::string& line) { log(agent::LogLevel::info, line); }
+void warn(const std::string& line) { log(agent::LogLevel::warning, line); }
 
 std::optional<std::uint32_t> optional_interface_ipv4(const std::string& name) {
   ifaddrs* list = nullptr;
@@ -124,7 +127,7 @@ int serve(const agent::GatewayOptions& configured) {
       last_good = stored->signed_snapshot;
       log("starting from the persisted snapshot v" + std::to_string(snapshot->version()));
     } else {
-      log("no usable persisted snapshot (" + stored.error().to_string() + ")");
+      warn("no usable persisted snapshot (" + stored.error().to_string() + ")");
     }
   }
   if (!snapshot && options.snapshot_file) snapshot = load_checked(options);
@@ -200,7 +203,7 @@ int serve(const agent::GatewayOptions& configured) {
   wg::UapiServer uapi(
       options.wg_interface,
       [](const wg::UapiSetRequest&) {
-        log("refused a UAPI set: the gateway's peers come from its snapshot");
+        warn("refused a UAPI set: the gateway's peers come from its snapshot");
         return EPERM;
       },
       [&runtime] { return runtime.uapi_state(); });
@@ -237,6 +240,15 @@ int serve(const agent::GatewayOptions& configured) {
       if (p.revents & POLLOUT) uapi.on_writable(p.fd);
     }
     if (g_reload.exchange(false)) {
+      // The log level, as the options (config file and flags) say now.
+      if (auto again = agent::parse_gateway_options(options.command_line); again && again->mode == agent::GatewayMode::run) {
+        if (again->options.log_level != agent::log_level()) {
+          agent::set_log_level(again->options.log_level);
+          log(agent::LogLevel::warning, "log level now " + std::string(agent::log_level_name(again->options.log_level)));
+        }
+      } else if (!again) {
+        warn("SIGHUP: options not read again (" + again.error().message + "); log level unchanged");
+      }
       // Key files first (a rotation's next key appears, or the rotated key becomes the current one).
       try {
         std::lock_guard lock(publishing);
@@ -255,7 +267,7 @@ int serve(const agent::GatewayOptions& configured) {
         }
         log(std::string("keys reloaded") + (keys.next ? " (with a next key)" : ""));
       } catch (const std::exception& e) {
-        log(std::string("key reload refused, keeping the running keys: ") + e.what());
+        warn(std::string("key reload refused, keeping the running keys: ") + e.what());
       }
       if (!options.snapshot_file) {
         log("SIGHUP: no --snapshot file to reload");
@@ -265,7 +277,7 @@ int serve(const agent::GatewayOptions& configured) {
           publish(next);
           log("reloaded snapshot v" + std::to_string(next->version()));
         } catch (const std::exception& e) {
-          log(std::string("reload refused, keeping the running snapshot: ") + e.what());
+          warn(std::string("reload refused, keeping the running snapshot: ") + e.what());
         }
       }
     }
@@ -295,7 +307,7 @@ int serve(const agent::GatewayOptions& configured) {
       }
       std::string problems;
       for (const auto& p : resolver.problems()) problems += p + "; ";
-      if (problems != last_problems && !problems.empty()) log("neighbours: " + problems);
+      if (problems != last_problems && !problems.empty()) warn("neighbours: " + problems);
       last_problems = problems;
       next_neighbors = now + (misses.empty() ? 200ms : 20ms);
     }
@@ -311,6 +323,7 @@ int serve(const agent::GatewayOptions& configured) {
 }  // namespace
 
 int run_gateway(const agent::GatewayOptions& options) {
+  agent::set_log_level(options.log_level);
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   ::sigaction(SIGINT, &sa, nullptr);
@@ -319,7 +332,7 @@ int run_gateway(const agent::GatewayOptions& options) {
   try {
     return serve(options);
   } catch (const std::exception& e) {
-    log(e.what());
+    log(agent::LogLevel::error, e.what());
     return 1;
   }
 }

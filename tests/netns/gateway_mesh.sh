@@ -4,25 +4,14 @@
 #   failover: a 1 ms UDP probe stream r1 -> r3; the r1-r3 WAN link is blackholed: traffic resumes
 #             through r2 (relay) and the receiver's gap is reported (asserted <= 100 ms, target 50);
 #             the link restored, traffic returns to the direct path and the lane does not flap.
+#   restart:  a 1 ms stream r1 -> r3 while gateway r3 is stopped and started again: the stream resumes
+#             by itself (the restarted gateway starts from its snapshot and re-handshakes); the
+#             interruption is measured and reported (asserted below 10 s).
 source "$(dirname "$0")/lab_lib.sh"
-mode=${1:?traffic or failover}
+mode=${1:?traffic, failover or restart}
 : "${AM_LAB_GATEWAY:?set AM_LAB_GATEWAY to anymesh-gateway}"
 export AM_LAB_GATEWAY
 CLI=${AM_CLI:?set AM_CLI to the anymesh CLI}
-
-status_of() { ip netns exec "am-r$1-gw" "$CLI" status --socket "/run/am-lab/am-r$1-gw/gateway.sock"; }
-# Waits until every lane of every gateway is up.
-wait_lanes_up() {
-  local n
-  for _ in $(seq 100); do
-    local down=0
-    for n in 1 2 3; do status_of "$n" | grep -qE '^[0-9]+ +r[0-9] +[0-9]+ +down' && down=1; done
-    [ $down = 0 ] && return 0
-    sleep 0.1
-  done
-  for n in 1 2 3; do status_of "$n"; done
-  fail "lanes did not all come up"
-}
 
 # Times gateway r1's lane to r3 went down.
 lane_downs() {
@@ -115,6 +104,40 @@ PYEOF
     downs_after=$(lane_downs)
     check "the r1 -> r3 lane went down during the outage" "d >= 1" d="$downs_during"
     check "and stayed up once the link was back (no flapping)" "after == during" during="$downs_during" after="$downs_after"
+    ;;
+  restart)
+    lab_up "$ROOT/configs/lab/failover.conf" >/dev/null
+    "$LAB" gateways up --probe-timeout-ms 30
+    wait_lanes_up
+    "$LAB" exec r3-be1 "$BIN/stream" recv --port 9000 --duration 13 --idle 13 --gap-ms 20 >"$TMP/recv.json" &
+    recv=$!
+    sleep 0.3
+    "$LAB" exec r1-be1 "$BIN/stream" send --to 10.200.3.11:9000 --pps 1000 --size 64 --duration 12 >"$TMP/send.json" &
+    send=$!
+    sleep 2
+    "$LAB" gateways restart r3 | tee "$TMP/restart.txt"
+    wait "$send" || fail "stream send failed"
+    wait "$recv" || fail "stream recv failed"
+    $PY - "$TMP/recv.json" "$TMP/send.json" <<'PYEOF' || exit 1
+import json, sys
+recv, send = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+gaps = sorted(((b - a) / 1e6 for a, b in recv["gaps"]), reverse=True)
+lost = send["sent"] - recv["packets"]
+print(f"gateway r3 restarted under a 1000 pps stream r1 -> r3: interruption {gaps[0] if gaps else 0:.0f} ms, "
+      f"{lost} of {send['sent']} packets lost; next gaps {[round(g) for g in gaps[1:4]]} ms")
+first = recv.get("first_ns", 0)
+print("gaps over 20 ms (start after the first packet in ms, length):",
+      [(round((a - first) / 1e6), round((b - a) / 1e6)) for a, b in recv["gaps"] if b - a > 20e6])
+if not gaps or gaps[0] > 10000:
+    print("FAIL: no interruption seen, or longer than 10 s"); sys.exit(1)
+if recv["packets"] < send["sent"] - 10000:
+    print("FAIL: the stream did not resume"); sys.exit(1)
+PYEOF
+    wait_lanes_up
+    for n in 1 2 3; do
+      echo "r$n: $(ip netns exec "am-r$n-gw" curl -s 127.0.0.1:9100/metrics | grep -E 'what="(lane_went_down|lane_went_up|inner_all_lanes_down|outer_relayed|relay_all_lanes_down)"' | awk '{sub(/.*what="/, "", $1); sub(/"}/, "", $1); printf "%s=%s ", $1, $2}')"
+    done
+    pass "every lane up again after the restart"
     ;;
   *) fail "unknown mode $mode" ;;
 esac

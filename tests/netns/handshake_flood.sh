@@ -15,20 +15,7 @@ FLOOD_PPS=${FLOOD_PPS:-8000}
 FLOOD_SECONDS=${FLOOD_SECONDS:-6}
 STREAM_LOSS_SLACK=${STREAM_LOSS_SLACK:-20}  # of about 10000 packets: the VM's scheduling, see docs/gateway.md
 
-status_of() { ip netns exec "am-r$1-gw" "$CLI" status --socket "$RUN/am-r$1-gw/gateway.sock"; }
 metrics_of() { ip netns exec "am-r$1-gw" curl -s 127.0.0.1:9100/metrics; }
-lanes_down() { status_of "$1" | grep -cE '^[0-9]+ +r[0-9] +[0-9]+ +down' || true; }
-wait_lanes_up() {
-  local n
-  for _ in $(seq 100); do
-    local down=0
-    for n in 1 2 3; do [ "$(lanes_down "$n")" = 0 ] || down=1; done
-    [ $down = 0 ] && return 0
-    sleep 0.1
-  done
-  for n in 1 2 3; do status_of "$n"; done
-  fail "lanes did not all come up"
-}
 # Sum over workers of one anymesh_tunnel_messages_total counter of gateway N.
 tunnel_counter() {
   metrics_of "$1" | awk -v what="what=\"$2\"" 'index($0, "anymesh_tunnel_messages_total{") == 1 && index($0, what) {s += $2} END {print s + 0}'

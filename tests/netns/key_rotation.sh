@@ -12,19 +12,6 @@ export AM_LAB_GATEWAY
 export AM_CLI=${AM_CLI:?set AM_CLI to the anymesh CLI}
 CLI=$AM_CLI
 
-status_of() { ip netns exec "am-r$1-gw" "$CLI" status --socket "/run/am-lab/am-r$1-gw/gateway.sock"; }
-wait_lanes_up() {
-  local n
-  for _ in $(seq 150); do
-    local down=0
-    for n in 1 2 3; do status_of "$n" | grep -qE '^[0-9]+ +r[0-9] +[0-9]+ +down' && down=1; done
-    [ $down = 0 ] && return 0
-    sleep 0.1
-  done
-  for n in 1 2 3; do status_of "$n"; done
-  fail "lanes did not all come up"
-}
-
 lab_up "$ROOT/configs/lab/failover.conf" >/dev/null
 "$LAB" gateways up --probe-timeout-ms 30 --lanes 2 --controller
 wait_lanes_up

@@ -28,6 +28,23 @@ pass() { echo "ok: $*"; }
 
 lab_up() { "$LAB" up "$@"; }
 
+# A gateway's `anymesh status` (needs AM_CLI): status_of N
+status_of() { ip netns exec "am-r$1-gw" "${AM_CLI:?set AM_CLI to the anymesh CLI}" status --socket "/run/am-lab/am-r$1-gw/gateway.sock"; }
+# Lanes the status of gateway N shows down.
+lanes_down() { status_of "$1" | grep -cE '^[0-9]+ +r[0-9] +[0-9]+ +down' || true; }
+# Waits (up to TENTHS x 0.1 s, default 150) until every lane of gateways r1-r3 is up, else fails.
+wait_lanes_up() {
+  local n tries=${1:-150}
+  for _ in $(seq "$tries"); do
+    local down=0
+    for n in 1 2 3; do [ "$(lanes_down "$n")" = 0 ] || down=1; done
+    [ $down = 0 ] && return 0
+    sleep 0.1
+  done
+  for n in 1 2 3; do status_of "$n"; done
+  fail "lanes did not all come up"
+}
+
 # ms since boot on CLOCK_MONOTONIC, the clock the lab programs stamp with.
 mono_ns() { $PY -c 'import time; print(time.monotonic_ns())'; }
 

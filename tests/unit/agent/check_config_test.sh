@@ -42,6 +42,16 @@ expect_bad queues --check-config --config "$work/queues.conf" --private-key-file
 sed 's/^metrics-address = .*/metrics-address = 192.0.2.1:9100/' "$example" >"$work/metrics.conf"
 expect_bad metrics-address --check-config --config "$work/metrics.conf" --private-key-file "$work/private.key"
 expect_bad outer-port --check-config --config "$example" --private-key-file "$work/private.key" --outer-port eth0
+expect_bad log-level --check-config --config "$example" --private-key-file "$work/private.key" --log-level loud
+expect_bad bgp-vips-file --check-config --config "$example" --private-key-file "$work/private.key" \
+  --bgp-control-socket /run/bird.ctl
+expect_bad inner-address --check-config --config "$example" --private-key-file "$work/private.key" --inner-address fd00::1
+# A next key file may be absent (no rotation prepared); present, it must be a key file like the other.
+expect_ok --check-config --config "$example" --private-key-file "$work/private.key" --gateway-id 11 --snapshot "$snapshot" \
+  --next-private-key-file "$work/absent.key"
+echo 'not a key' >"$work/next.key"
+expect_bad next-private-key-file --check-config --config "$example" --private-key-file "$work/private.key" \
+  --next-private-key-file "$work/next.key"
 
 # The key file as the example names it would be world-readable here: refused.
 chmod 644 "$work/private.key"
