@@ -152,9 +152,12 @@ int serve(const agent::GatewayOptions& configured) {
     // Refused before anything changes when a lane wants a key this gateway does not hold.
     auto lane_keys = agent::lane_private_keys(*next, keys, options.lanes_per_peer);
     if (!lane_keys) throw std::runtime_error(lane_keys.error());
+    // Health changes and key reloads republish the running snapshot: the XDP maps (VIPs, limits,
+    // mesh prefixes) come from the snapshot alone and stay as they are then.
+    const bool new_snapshot = next != runtime.snapshot();
     auto table = anycast.table_for(next);
     runtime.publish(next, table, std::move(*lane_keys));
-    xdp.apply(*next);
+    if (new_snapshot) xdp.apply(*next);
     if (auto line = anycast.announce(next.get(), table.get())) log(*line);
   };
   auto publish = [&](std::shared_ptr<const agent::AppliedSnapshot> next) {

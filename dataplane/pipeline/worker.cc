@@ -546,7 +546,7 @@ void Worker::from_other_region(rte_mbuf* m) {
   if (ihl < kIpv4Header || total > m->data_len || total < ihl + kIpv4Header || !set_data(m, outer + ihl, total - ihl)) {
     return drop(m, counters_.anycast_dropped);
   }
-  if (routes_->services() == nullptr || !anycast(m, Framing::ip, AnycastOrigin::tunnel)) {
+  if (!anycast(m, Framing::ip, AnycastOrigin::tunnel)) {
     drop(m, counters_.anycast_dropped);  // not (or no longer) a VIP here: the stage counted why
   }
 }

@@ -148,6 +148,16 @@ bool all_acked(cli::ControllerClient& client) {
   return true;
 }
 
+// Gateways 1-3 of the lab mesh, each with its first snapshot acknowledged.
+std::vector<std::unique_ptr<EmulatedGateway>> connect_gateways(RunningController& running, cli::ControllerClient& client) {
+  std::vector<std::unique_ptr<EmulatedGateway>> gateways;
+  for (std::uint32_t id = 1; id <= 3; ++id) {
+    gateways.push_back(std::make_unique<EmulatedGateway>(running.address(), running.key().public_key(), id));
+  }
+  REQUIRE(server::test::eventually([&] { return all_acked(client); }));
+  return gateways;
+}
+
 v1::Report lanes_report(std::initializer_list<std::pair<std::uint32_t, bool>> peers, std::uint64_t rtt_ns) {
   v1::Report r;
   for (auto [peer, up] : peers) {
@@ -223,11 +233,7 @@ TEST_CASE("a drain is compiled as dial 0 for the region's groups, pushed, acknow
   agent::test::TempDir dir;
   RunningController running(lab_mesh(), dir.path());
   cli::ControllerClient client(running.address());
-  std::vector<std::unique_ptr<EmulatedGateway>> gateways;
-  for (std::uint32_t id = 1; id <= 3; ++id) {
-    gateways.push_back(std::make_unique<EmulatedGateway>(running.address(), running.key().public_key(), id));
-  }
-  REQUIRE(server::test::eventually([&] { return all_acked(client); }));
+  auto gateways = connect_gateways(running, client);
   for (auto& g : gateways) CHECK(dial_of(*g->latest(), "r2") == 100);
 
   auto drained = client.drain("r2", true);
@@ -277,11 +283,7 @@ TEST_CASE("reports move routes, judge group health and show up as counters") {
   agent::test::TempDir dir;
   RunningController running(lab_mesh(), dir.path());
   cli::ControllerClient client(running.address());
-  std::vector<std::unique_ptr<EmulatedGateway>> gateways;
-  for (std::uint32_t id = 1; id <= 3; ++id) {
-    gateways.push_back(std::make_unique<EmulatedGateway>(running.address(), running.key().public_key(), id));
-  }
-  REQUIRE(server::test::eventually([&] { return all_acked(client); }));
+  auto gateways = connect_gateways(running, client);
 
   // r1 -> r2 dies, r1 -> r3 and r3 -> r2 are fine: gateway 1 relays to r2 through r3 at once.
   gateways[2]->report(lanes_report({{1, true}, {2, true}}, 10'000'000));
@@ -337,11 +339,7 @@ TEST_CASE("the drill drains, waits for every Ack, restores, and says when it can
   agent::test::TempDir dir;
   RunningController running(lab_mesh(), dir.path());
   cli::ControllerClient client(running.address());
-  std::vector<std::unique_ptr<EmulatedGateway>> gateways;
-  for (std::uint32_t id = 1; id <= 3; ++id) {
-    gateways.push_back(std::make_unique<EmulatedGateway>(running.address(), running.key().public_key(), id));
-  }
-  REQUIRE(server::test::eventually([&] { return all_acked(client); }));
+  auto gateways = connect_gateways(running, client);
   cli::DrillOptions options;
   options.region = "r3";
   options.duration = milliseconds(300);
