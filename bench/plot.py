@@ -1,5 +1,5 @@
 # Bar charts (PNG, gnuplot) from the benchmark JSON: seal/open against raw AEAD, the gateway pipeline against raw
-# AEAD and plain forwarding, anymesh-wg against wireguard-go, and the failover gap per drill.
+# AEAD and plain forwarding, its anycast paths, anymesh-wg against wireguard-go, and the failover gap per drill.
 # Usage: plot.py [--seal seal_open.json] [--gateway gateway.json] [--iperf iperf.json]
 #                [--failover failover.json [--failover-png NAME]] --out DIR
 import argparse
@@ -85,6 +85,33 @@ plot $G using 2:xtic(1) title columnheader(2) lc rgb '#9ecae1', \\
     gnuplot(script, out)
 
 
+def anycast_chart(path, out):
+    """The anycast paths of the gateway benchmark per worker CPU-second, next to the seal path."""
+    with open(path) as f:
+        data = json.load(f)
+    rows = []
+    for r in data["results"]:
+        name = f"IMIX (avg {r['average_ip_bytes']:.0f} B)" if r["size"] == "imix" else f"{r['size']} B"
+        remote = r.get("anycast_remote", {})
+        per_cpu = lambda p: p.get("per_cpu_second", {}).get("mpps", 0) if p.get("packets") else 0
+        rows.append([name, per_cpu(r["seal"]), per_cpu(r["anycast_local"]), per_cpu(r["anycast_new_flows"]),
+                     per_cpu(remote)])
+    m = data["machine"]
+    s = data["settings"]
+    quick = " (QUICK RUN)" if s.get("quick") else ""
+    script = COMMON + datablock("A", ["size", "seal", "anycast local (warm flows)", "anycast local (new flows)",
+                                      "anycast remote (IP-in-IP, sealed; 0 = over the tunnel MTU)"], rows)
+    script += f"""set output '{out}'
+set title "anymesh-gateway anycast paths per worker CPU-second{quick}\\n{m['cpu']}, {m['kernel']}, {s['workers']} worker(s), ring ports, best of {s['repetitions']}"
+set ylabel 'Mpps per worker CPU-second'
+plot $A using 2:xtic(1) title columnheader(2) lc rgb '#3182bd', \\
+     '' using 3 title columnheader(3) lc rgb '#31a354', \\
+     '' using 4 title columnheader(4) lc rgb '#a1d99b', \\
+     '' using 5 title columnheader(5) lc rgb '#e6550d'
+"""
+    gnuplot(script, out)
+
+
 def iperf_chart(path, out):
     with open(path) as f:
         data = json.load(f)
@@ -149,6 +176,7 @@ def main():
         seal_chart(a.seal, os.path.join(a.out, "seal_open.png"))
     if a.gateway:
         gateway_chart(a.gateway, os.path.join(a.out, "gateway.png"))
+        anycast_chart(a.gateway, os.path.join(a.out, "anycast.png"))
     if a.iperf:
         iperf_chart(a.iperf, os.path.join(a.out, "iperf.png"))
     if a.failover:

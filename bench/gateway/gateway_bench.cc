@@ -1,7 +1,8 @@
 // anymesh-bench-gateway: packet rate of the gateway's DPDK pipeline (the real GatewayRuntime and its
 // workers) per worker core for seal (inner -> outer), open (outer -> inner) and relay (outer ->
-// outer) and anycast-local (a client's frame to a VIP -> Maglev -> GUE to a local backend), against raw AEAD (the physical limit) and plain forwarding (the I/O ceiling) on the same
-// core in the same run. Ports are ring ethdevs the benchmark fills and drains; the peer gateways are
+// outer), anycast-local (a client's frame to a VIP -> Maglev -> GUE to a local backend) and
+// anycast-remote (a client's frame to a VIP served in r2 -> IP-in-IP -> sealed to r2), against raw
+// AEAD (the physical limit) and plain forwarding (the I/O ceiling) on the same core in the same run. Ports are ring ethdevs the benchmark fills and drains; the peer gateways are
 // tunnel-core devices on the main lcore (see emulated_peer.h).
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -21,6 +22,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -64,6 +66,11 @@ constexpr std::uint16_t kVipPort = 7000;
 constexpr std::uint32_t kGatewayInner = 0x0a010001;  // 10.1.0.1
 constexpr std::uint32_t kFirstBackend = 0x0a010064;  // 10.1.0.100
 constexpr unsigned kBackends = 8;
+// Service "bench-remote" at 203.0.113.11 UDP 7000: one group, in r2 (backends 10.2.0.100..); the
+// gateway sends its clients' packets to r2's gateway (tunnel address 10.200.0.2) inside IP-in-IP.
+constexpr std::uint32_t kRemoteVip = 0xcb00710b;  // 203.0.113.11
+constexpr std::uint32_t kSelfTunnel = 0x0ac80001;   // 10.200.0.1
+constexpr std::uint32_t kR2Tunnel = 0x0ac80002;     // 10.200.0.2
 constexpr pipeline::MacAddress kClientMac{0x02, 0xc1, 0, 0, 0, 0x01};
 constexpr pipeline::MacAddress kLanMac{0x02, 0xa1, 0, 0, 0, 0x05};
 constexpr pipeline::MacAddress kR2Mac{0x02, 0xa2, 0, 0, 0, 0x02};
@@ -86,13 +93,14 @@ int usage(const char* argv0) {
   std::fprintf(stderr,
                "Usage: %s [--quick] [--seconds S] [--repetitions N] [--batch N] [--workers 1|2] [--size NAME] [--flows N] [--json FILE]\n"
                "  Runs anymesh's GatewayRuntime over ring ports and measures seal (inner -> outer), open\n"
-               "  (outer -> inner), relay (outer -> outer) and anycast-local (VIP -> GUE to a local backend) for 64, 512, 1420 B and IMIX, next to raw AEAD\n"
-               "  and plain forwarding on the same worker core. Needs hugepages (else falls back to --no-huge).\n"
+               "  (outer -> inner), relay (outer -> outer), anycast-local (VIP -> GUE to a local backend) and\n"
+               "  anycast-remote (VIP served in r2 -> IP-in-IP sealed to r2) for 64, 512, 1420 B and IMIX, next to\n"
+               "  raw AEAD and plain forwarding on the same worker core. Needs hugepages (else falls back to --no-huge).\n"
                "  --quick        a short smoke run (figures are not meaningful)\n"
                "  --seconds S    timed seconds per repetition and point (default 0.5)\n"
                "  --batch N      frames pushed at once (default 32768)\n"
                "  --workers N    worker lcores = lanes per peer (default 1)\n"
-               "  --flows N      client flows cycling on the anycast-local path (default 4096)\n",
+               "  --flows N      client flows cycling on the anycast-local and -remote paths (default 4096)\n",
                argv0);
   return 2;
 }
@@ -168,16 +176,17 @@ std::string group_text(const char* region, unsigned gateway, unsigned lanes) {
          " lanes: [" + l + "] weight: 1 } }\n";
 }
 
-// The anycast service: one local group of kBackends on the LAN (the shape lab/gateway_snapshot.py
-// writes); no health checker runs here, so every backend counts as healthy.
-std::string service_text() {
-  std::string s = "services { name: \"bench\" vips: \"203.0.113.10\" protocol: PROTOCOL_UDP port_first: " +
-                  std::to_string(kVipPort) +
-                  " groups { id: 1 region: \"r1\" weight: 1 dial_percent: 100 health_check { type: HEALTH_CHECK_UDP "
+// An anycast service of one group of kBackends (the shape lab/gateway_snapshot.py writes): in r1,
+// on the LAN, or in r2 (remote); no health checker runs here, so every backend counts as healthy.
+std::string service_text(const char* name, const char* vip, const char* region, const char* lan,
+                         unsigned first_id, bool local) {
+  std::string s = "services { name: \"" + std::string(name) + "\" vips: \"" + vip +
+                  "\" protocol: PROTOCOL_UDP port_first: " + std::to_string(kVipPort) + " groups { id: 1 region: \"" +
+                  region + "\" weight: 1 dial_percent: 100 health_check { type: HEALTH_CHECK_UDP "
                   "interval_ms: 1000 rise: 2 fall: 3 port: " + std::to_string(kVipPort) + " } }";
   for (unsigned b = 0; b < kBackends; ++b) {
-    s += " backends { id: " + std::to_string(b + 1) + " address: \"10.1.0." + std::to_string(100 + b) +
-         "\" weight: 1 group: 1 local: true }";
+    s += " backends { id: " + std::to_string(first_id + b) + " address: \"" + lan + std::to_string(100 + b) +
+         "\" weight: 1 group: 1 local: " + (local ? "true" : "false") + " }";
   }
   return s + " }\n";
 }
@@ -314,9 +323,10 @@ class Bench {
   }
 
   // Frames the gateway sent on its outer port: handshakes go to their peer (and its answers back to
-  // the gateway); of the transport data, the first few of each batch are opened by the peer.
+  // the gateway); of the transport data, the first few of each batch are opened by the peer and
+  // must satisfy `valid`.
   void to_peers(std::vector<rte_mbuf*>& frames, std::vector<EmulatedPeer*> peers, EmulatedPeer* sample,
-                const Traffic* expect) {
+                const std::function<bool(std::span<const std::uint8_t>)>& valid) {
     std::vector<ToGateway> replies;
     std::size_t sampled = 0;
     for (rte_mbuf* m : frames) {
@@ -339,7 +349,7 @@ class Bench {
       std::size_t delivered = peer->receive(m, *d, pool_, replies, &inner);
       if (data) {
         ++sampled;
-        if (delivered != 1 || !valid_inner(inner, *expect)) {
+        if (delivered != 1 || !valid(inner)) {
           throw std::runtime_error("a sealed packet did not open to what was sent at the peer");
         }
         ++verified_;
@@ -409,7 +419,14 @@ class Bench {
   void set_inner_mac(const pipeline::MacAddress& m) { inner_mac_ = m; }
   std::uint64_t verified() const { return verified_; }
 
- private:
+  // What r2 opens on the anycast-remote path: IP-in-IP from this gateway's tunnel address to r2's,
+  // around the client's packet to the remote VIP.
+  static bool valid_steered(std::span<const std::uint8_t> ip) {
+    return ip.size() >= 40 && ip[0] == 0x45 && load_be16(ip.data() + 2) == ip.size() && ip[9] == 4 &&
+           load_be32(ip.data() + 12) == kSelfTunnel && load_be32(ip.data() + 16) == kR2Tunnel && (ip[20] >> 4) == 4 &&
+           load_be16(ip.data() + 22) == ip.size() - 20 && load_be32(ip.data() + 36) == kRemoteVip;
+  }
+
   static bool valid_inner(std::span<const std::uint8_t> ip, const Traffic& expect) {
     if (ip.size() < 20 || (ip[0] >> 4) != 4 || load_be16(ip.data() + 2) != ip.size()) return false;
     const auto& lengths = expect.workload().lengths;
@@ -418,6 +435,7 @@ class Bench {
     return std::find(dsts.begin(), dsts.end(), load_be32(ip.data() + 16)) != dsts.end();
   }
 
+ private:
   const Options& o_;
   rte_mempool* pool_;
   RingPort& inner_;
@@ -505,7 +523,7 @@ int run(const Options& o) {
     if (rte_eal_wait_lcore(w + 1) != 0) throw std::runtime_error("no CPU-time clock for a worker lcore");
   }
   std::vector<GatewaySizeResult> results;
-  for (const Workload& w : workloads) results.push_back({w, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}});
+  for (const Workload& w : workloads) results.push_back({w, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}});
 
   // 1. The physical limit on the first worker's lcore (taken again after the gateway).
   AeadLimit limit;
@@ -581,7 +599,9 @@ int run(const Options& o) {
                        peer_text(3, "r3", r3.public_key(), "198.51.100.3", "10.200.0.3", o.workers) +
                        group_text("r2", 2, o.workers) + group_text("r3", 3, o.workers) +
                        "prefixes { prefix: \"10.2.0.0/16\" region: \"r2\" }\n"
-                       "prefixes { prefix: \"10.3.0.0/16\" region: \"r3\" }\n" + service_text();
+                       "prefixes { prefix: \"10.3.0.0/16\" region: \"r3\" }\n" +
+                       service_text("bench", "203.0.113.10", "r1", "10.1.0.", 1, true) +
+                       service_text("bench-remote", "203.0.113.11", "r2", "10.2.0.", 101, false);
     auto snapshot = agent::load_snapshot_text(text);
     if (!snapshot) throw std::runtime_error("benchmark snapshot refused: " + snapshot.error().to_string());
     runtime.publish(std::make_shared<const agent::AppliedSnapshot>(std::move(*snapshot)));
@@ -606,17 +626,29 @@ int run(const Options& o) {
         Traffic relay(r.workload, kR2Host, kR3Destinations);
         const pipeline::MacAddress inner_mac = runtime.shared().inner.mac;
         bench.measure(r.seal, [&](Batch& b) { bench.prepare_inner(b, seal, inner_mac); }, inner, outer,
-                      [&](std::vector<rte_mbuf*>& f) { bench.to_peers(f, {&r2, &r3}, &r2, &seal); });
+                      [&](std::vector<rte_mbuf*>& f) {
+                        bench.to_peers(f, {&r2, &r3}, &r2, [&](auto ip) { return Bench::valid_inner(ip, seal); });
+                      });
         bench.measure(r.open, [&](Batch& b) { bench.prepare_sealed(b, open, r2, o.workers); }, outer, inner,
                       [&](std::vector<rte_mbuf*>& f) { bench.check_delivered(f, open); });
         bench.measure(r.relay, [&](Batch& b) { bench.prepare_sealed(b, relay, r2, o.workers); }, outer, outer,
-                      [&](std::vector<rte_mbuf*>& f) { bench.to_peers(f, {&r2, &r3}, &r3, &relay); });
+                      [&](std::vector<rte_mbuf*>& f) {
+                        bench.to_peers(f, {&r2, &r3}, &r3, [&](auto ip) { return Bench::valid_inner(ip, relay); });
+                      });
         ClientTraffic warm(r.workload, kVip, kVipPort, o.anycast_flows);
         ClientTraffic fresh(r.workload, kVip, kVipPort, 0);
         bench.measure(r.anycast, [&](Batch& b) { bench.prepare_clients(b, warm, gateway_outer_mac); }, outer, inner,
                       [&](std::vector<rte_mbuf*>& f) { bench.check_gue(f); });
         bench.measure(r.anycast_new_flows, [&](Batch& b) { bench.prepare_clients(b, fresh, gateway_outer_mac); }, outer,
                       inner, [&](std::vector<rte_mbuf*>& f) { bench.check_gue(f); });
+        // The IP-in-IP header must fit the tunnel MTU: larger client packets are dropped
+        // (inner_too_big) and are not measured.
+        const auto& lengths = r.workload.lengths;
+        if (*std::max_element(lengths.begin(), lengths.end()) + 20 <= runtime.shared().tunnel_mtu) {
+          ClientTraffic remote(r.workload, kRemoteVip, kVipPort, o.anycast_flows);
+          bench.measure(r.anycast_remote, [&](Batch& b) { bench.prepare_clients(b, remote, gateway_outer_mac); }, outer,
+                        outer, [&](std::vector<rte_mbuf*>& f) { bench.to_peers(f, {&r2, &r3}, &r2, Bench::valid_steered); });
+        }
       }
     }
     info.memory = measure_memory();

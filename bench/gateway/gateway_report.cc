@@ -119,6 +119,20 @@ void print_gateway_table(std::FILE* out, const GatewayRunInfo& info, const std::
                  mark(r.anycast_new_flows), r.anycast_new_flows.per_cpu.mpps,
                  100 * ratio(r.anycast_new_flows.per_cpu.mpps, r.plain.per_cpu.mpps));
   }
+  std::fprintf(out, "\nanycast-remote (client frame to a VIP whose only group is in r2 -> Maglev -> IP-in-IP to r2's\n"
+                    "gateway -> sealed on r2's lane of the flow on the outer port), Mpps per worker core:\n\n");
+  std::fprintf(out, "| size | anycast-remote | per CPU-s | / seal per CPU-s | / anycast-local per CPU-s |\n"
+                    "|---|---:|---:|---:|---:|\n");
+  for (const auto& r : results) {
+    if (r.anycast_remote.packets == 0) {
+      std::fprintf(out, "| %s | not measured: + 20 B of IP-in-IP exceeds the tunnel MTU | | | |\n", r.workload.name.c_str());
+      continue;
+    }
+    std::fprintf(out, "| %s | %.3f%s | %.3f | %.1f %% | %.1f %% |\n", r.workload.name.c_str(), r.anycast_remote.rate.mpps / w,
+                 mark(r.anycast_remote), r.anycast_remote.per_cpu.mpps,
+                 100 * ratio(r.anycast_remote.per_cpu.mpps, r.seal.per_cpu.mpps),
+                 100 * ratio(r.anycast_remote.per_cpu.mpps, r.anycast.per_cpu.mpps));
+  }
   const MemoryUse& mem = info.memory;
   std::fprintf(out, "\nmemory: hugepages mapped %.1f MiB (DPDK heap %.1f MiB, %.1f MiB allocated: gateway mbuf pool %.1f MiB, "
                     "benchmark frames %.1f MiB); RSS %.1f MiB (peak %.1f, anon %.1f, file %.1f)%s\n",
@@ -174,19 +188,21 @@ bool write_gateway_json(const std::string& path, const GatewayRunInfo& info,
     std::fprintf(f, "     \"plain\": %s,\n     \"seal\": %s,\n     \"open\": %s,\n     \"relay\": %s,\n",
                  json_path(r.plain, 1).c_str(), json_path(r.seal, w).c_str(), json_path(r.open, w).c_str(),
                  json_path(r.relay, w).c_str());
-    std::fprintf(f, "     \"anycast_local\": %s,\n     \"anycast_new_flows\": %s,\n", json_path(r.anycast, w).c_str(),
-                 json_path(r.anycast_new_flows, w).c_str());
+    std::fprintf(f, "     \"anycast_local\": %s,\n     \"anycast_new_flows\": %s,\n     \"anycast_remote\": %s,\n",
+                 json_path(r.anycast, w).c_str(), json_path(r.anycast_new_flows, w).c_str(),
+                 json_path(r.anycast_remote, w).c_str());
     std::fprintf(f, "     \"ratios\": {\"seal_vs_raw\": %.4f, \"open_vs_raw\": %.4f, \"relay_vs_limit\": %.4f, "
                     "\"seal_vs_raw_wall\": %.4f, \"open_vs_raw_wall\": %.4f, \"relay_vs_limit_wall\": %.4f, "
                     "\"seal_vs_plain\": %.4f, \"open_vs_plain\": %.4f, \"relay_vs_plain\": %.4f, "
-                    "\"anycast_local_vs_plain\": %.4f, \"anycast_new_flows_vs_plain\": %.4f}}%s\n",
+                    "\"anycast_local_vs_plain\": %.4f, \"anycast_new_flows_vs_plain\": %.4f, "
+                    "\"anycast_remote_vs_seal\": %.4f}}%s\n",
                  ratio(r.seal.per_cpu.mpps, r.raw_seal_per_cpu.mpps), ratio(r.open.per_cpu.mpps, r.raw_open_per_cpu.mpps),
                  ratio(r.relay.per_cpu.mpps, relay_limit_per_cpu(r)), ratio(r.seal.rate.mpps / w, r.raw_seal.mpps),
                  ratio(r.open.rate.mpps / w, r.raw_open.mpps), ratio(r.relay.rate.mpps / w, relay_limit_mpps(r)),
                  ratio(r.seal.per_cpu.mpps, r.plain.per_cpu.mpps), ratio(r.open.per_cpu.mpps, r.plain.per_cpu.mpps),
                  ratio(r.relay.per_cpu.mpps, r.plain.per_cpu.mpps), ratio(r.anycast.per_cpu.mpps, r.plain.per_cpu.mpps),
                  ratio(r.anycast_new_flows.per_cpu.mpps, r.plain.per_cpu.mpps),
-                 i + 1 < results.size() ? "," : "");
+                 ratio(r.anycast_remote.per_cpu.mpps, r.seal.per_cpu.mpps), i + 1 < results.size() ? "," : "");
   }
   std::fprintf(f, "  ]\n}\n");
   return std::fclose(f) == 0;

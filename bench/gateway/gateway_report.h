@@ -32,6 +32,7 @@ struct GatewaySizeResult {
   PathRate relay;  // outer -> outer (open, then seal for a third region)
   PathRate anycast;            // client frame to a VIP on outer -> Maglev (flow table warm) -> GUE -> inner
   PathRate anycast_new_flows;  // the same, every packet the first of a new flow (flows per second)
+  PathRate anycast_remote;     // client frame to a VIP served only by r2 -> IP-in-IP -> sealed to r2 on outer
 };
 
 struct MemoryUse {

@@ -64,5 +64,5 @@ wait "$decap_pid" || fail "anymesh_bpf_decap failed: $(cat "$work/decap.out")"
 decap_pid=
 grep -q "^decap_v4 1$" "$work/decap.out" || fail "decap_v4 is not 1: $(cat "$work/decap.out")"
 grep -Eq "^pass_not_gue [1-9]" "$work/decap.out" || fail "the plain datagram was not counted as not GUE"
-ip -n "$be" link show amt-bpf-dbe0 | grep -q xdp && fail "gue_decap still attached after the loader exited"
+grep -q xdp <(ip -n "$be" link show amt-bpf-dbe0) && fail "gue_decap still attached after the loader exited"
 echo "PASS: GUE packet delivered to 203.0.113.10:5353 from 192.0.2.10 through gue_decap"

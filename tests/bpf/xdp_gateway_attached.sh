@@ -54,7 +54,7 @@ send_udp 10.200.250.1 9 3
 ip netns exec "$peer" ping -c 1 -W 2 10.200.250.1 >/dev/null || fail "role outer cut the host off"
 
 in_gw "$tool" amt-bpf-gw0 inner 10.200.77.0/24 fd00:c8::/32
-in_gw bpftool map dump name mesh_prefix_v4 | grep -q '"prefixlen": 24' || fail "mesh_prefix_v4 not written"
+grep -q '"prefixlen": 24' <(in_gw bpftool map dump name mesh_prefix_v4) || fail "mesh_prefix_v4 not written"
 mesh_before=$(counter xsk_mesh)
 not_mesh_before=$(counter pass_not_mesh)
 send_udp 10.200.77.5 5000 4

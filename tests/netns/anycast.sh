@@ -126,7 +126,7 @@ case $mode in
     for pid in $(ip netns pids am-r1-be1); do kill "$pid"; done
     left=""
     for _ in $(seq 400); do
-      if status_of 1 | grep -qE '^ +[0-9]+ 10\.200\.1\.11 UNHEALTHY'; then left=$(mono_ns); break; fi
+      if grep -qE '^ +[0-9]+ 10\.200\.1\.11 UNHEALTHY' <(status_of 1); then left=$(mono_ns); break; fi
       sleep 0.01
     done
     [ -n "$left" ] || fail "r1 never saw 10.200.1.11 fail its health checks"
@@ -172,7 +172,7 @@ case $mode in
     lab_up "$ROOT/configs/lab/anycast.conf" >/dev/null
     "$LAB" gateways up --probe-timeout-ms 30 --controller
     wait_lanes_up
-    vip_via() { ip -n am-inet route show table 101 203.0.113.10 | grep -o 'via [0-9.]*' | head -1 | cut -d' ' -f2; }
+    vip_via() { ip -n am-inet route show table 101 203.0.113.10 | grep -o 'via [0-9.]*' | sed -n '1s/^via //p'; }
     for _ in $(seq 100); do [ "$(vip_via)" = 198.51.100.11 ] && break; sleep 0.1; done
     [ "$(vip_via)" = 198.51.100.11 ] || fail "client-1's route to the VIP is via $(vip_via), not r1"
     pass "client-1 reaches the VIP through r1 (nearest)"

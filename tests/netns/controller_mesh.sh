@@ -16,12 +16,12 @@ CLI=${AM_CLI:?set AM_CLI to the anymesh CLI}
 
 ask() { ip netns exec "am-r$1-gw" "$CLI" "$2" --socket "/run/am-lab/am-r$1-gw/gateway.sock"; }
 # The gateway r1 uses first for region r3 (its group's next hop).
-r3_next_hop() { ask 1 routes | awk '/^group r3/ {g=1; next} /^group/ {g=0} g && /next hop/ {print $4; exit}'; }
-version_of() { ask "$1" status | awk '/snapshot version/ {print $NF; exit}'; }
+r3_next_hop() { ask 1 routes | awk '/^group r3/ {g=1; next} /^group/ {g=0} g && /next hop/ && !seen++ {print $4}'; }
+version_of() { ask "$1" status | awk '/snapshot version/ && !seen++ {print $NF}'; }
 wait_synced() {
   for _ in $(seq 100); do
     local ok=1 n
-    for n in 1 2 3; do ask "$n" status | grep -q "^controller: connected" || ok=0; done
+    for n in 1 2 3; do grep -q "^controller: connected" <(ask "$n" status) || ok=0; done
     [ $ok = 1 ] && return 0
     sleep 0.1
   done
@@ -45,7 +45,7 @@ case $mode in
       # "Shown": r1's own probe estimate of the direct path is 20 ms above the relay's 10 ms (the
       # next report, at most 1 s later, carries it to the controller).
       if [ -z "$shown" ]; then
-        rtt=$(ask 1 status | awk '$1 == 3 && $2 == "r3" {print $5; exit}')
+        rtt=$(ask 1 status | awk '$1 == 3 && $2 == "r3" && !seen++ {print $5}')
         $PY -c "import sys; sys.exit(0 if float('${rtt:-0}' if '${rtt:-0}' != '-' else 0) >= 30 else 1)" && shown=$(mono_ns)
       fi
       [ "$(r3_next_hop)" = 2 ] && { moved=$(mono_ns); break; }
@@ -58,7 +58,7 @@ case $mode in
     # The next report (<= 1 s), then hysteresis: the same verdict in 3 consecutive 1 s reports;
     # the push itself follows the deciding report within 1 s (the rest of the budget).
     check "moved within 5 s of r1's measurements showing it (1 + 3 reports + push)" "a <= 5" a="$after"
-    "$LAB" exec r1-be1 ping -n -c 5 -i 0.1 10.200.3.11 | grep -q " 0% packet loss" || fail "r1 -> r3 lost pings through the relay"
+    grep -q " 0% packet loss" <("$LAB" exec r1-be1 ping -n -c 5 -i 0.1 10.200.3.11) || fail "r1 -> r3 lost pings through the relay"
     rtt=$(median_ping_ms r1-be1 10.200.3.11 20)
     check "ping r1 -> r3 takes the 10 ms relay, not the 60 ms direct path" "rtt < 30" rtt="$rtt"
     ;;
@@ -72,7 +72,7 @@ case $mode in
     before=$(version_of 1)
     "$LAB" controller stop
     sleep 2
-    for n in 1 2 3; do ask "$n" status | grep -q "^controller: not connected" || fail "gateway r$n still reports a controller"; done
+    for n in 1 2 3; do grep -q "^controller: not connected" <(ask "$n" status) || fail "gateway r$n still reports a controller"; done
     [ "$(version_of 1)" = "$before" ] || fail "r1 changed its snapshot without a controller"
     pass "controller gone: every gateway forwards on snapshot v$before"
     "$LAB" controller start
@@ -118,7 +118,7 @@ PYEOF
     after=$(version_of 1)
     [ "$(r3_next_hop)" = 2 ] || fail "r1 never applied the steered snapshot signed by the new key (v$before -> v$after)"
     for n in 1 2 3; do
-      if ask "$n" status | grep -q "last: signature"; then ask "$n" status; fail "gateway r$n refused a snapshot signed by the new key"; fi
+      if grep -q "last: signature" <(ask "$n" status); then ask "$n" status; fail "gateway r$n refused a snapshot signed by the new key"; fi
     done
     pass "gateways pinning the old key applied v$after signed by the new, endorsed key (was v$before)"
     wait "$send"; wait "$recv"

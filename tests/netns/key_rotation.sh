@@ -52,7 +52,7 @@ for n in 1 2; do
   peers=$(ip netns exec "am-r$n-gw" wg show "amgw$n" peers)
   count=$(echo "$peers" | grep -cF "$new_key" || true)
   check "r$n knows r3 by its new key on both lanes" "c == 2" c="$count"
-  echo "$peers" | grep -qF "$old_key" && fail "r$n still lists r3's old key"
+  grep -qF "$old_key" <<<"$peers" && fail "r$n still lists r3's old key"
 done
 grep -q "^3 $new_key\$" /run/am-lab/controller/state/gateway-keys || fail "the controller's state dir lacks r3's new key"
 pass "the controller keeps r3's new key across restarts (state/gateway-keys)"

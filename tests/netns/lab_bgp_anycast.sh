@@ -34,7 +34,7 @@ expect_region() {
 "$LAB" vip r2 withdraw $VIP/32
 expect_region c1 r1
 expect_region c2 r3
-"$LAB" birdc c1 show route $VIP/32 all | grep -q 'BGP.local_pref: 995' || fail "client side 1 does not prefer r1 by local preference"
+grep -q 'BGP.local_pref: 995' <("$LAB" birdc c1 show route $VIP/32 all) || fail "client side 1 does not prefer r1 by local preference"
 
 "$LAB" vip r1 withdraw $VIP/32
 expect_region c1 r3

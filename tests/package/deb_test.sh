@@ -108,13 +108,13 @@ dpkg-deb -x "$deb" "$root"
 
 for b in anymesh-gateway anymesh anymesh-controller anymesh-wg; do
   bin=$root/usr/bin/$b
-  if readelf -S "$bin" | grep -q '\.debug_info'; then fail "$b still has debug information"; else ok "$b stripped"; fi
-  if readelf -d "$bin" | grep -E 'RPATH|RUNPATH' | grep -q "$build"; then fail "$b has an RPATH into the build tree"; fi
-  if ldd "$bin" | grep -q 'not found'; then fail "$b: $(ldd "$bin" | grep 'not found' | head -3)"; fi
+  if grep -q '\.debug_info' <(readelf -S "$bin"); then fail "$b still has debug information"; else ok "$b stripped"; fi
+  if grep -q "$build" <(readelf -d "$bin" | grep -E 'RPATH|RUNPATH'); then fail "$b has an RPATH into the build tree"; fi
+  if grep -q 'not found' <(ldd "$bin"); then fail "$b: $(ldd "$bin" | grep 'not found' | head -3)"; fi
 done
 if is_on "$with_bpf"; then
   # The XDP pre-stage keeps its BTF (stripping would break loading it).
-  readelf -S "$root/usr/lib/anymesh/bpf/xdp_gateway.bpf.o" | grep -q '\.BTF' && ok "xdp_gateway.bpf.o has BTF" \
+  grep -q '\.BTF' <(readelf -S "$root/usr/lib/anymesh/bpf/xdp_gateway.bpf.o") && ok "xdp_gateway.bpf.o has BTF" \
     || fail "xdp_gateway.bpf.o has no .BTF section"
 fi
 
