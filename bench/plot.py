@@ -57,12 +57,17 @@ plot $D using 2:xtic(1) title columnheader(2) lc rgb '#9ecae1', \\
     gnuplot(script, out)
 
 
+def gateway_size_name(r):
+    """A gateway benchmark result's size as an axis label."""
+    return f"IMIX (avg {r['average_ip_bytes']:.0f} B)" if r["size"] == "imix" else f"{r['size']} B"
+
+
 def gateway_chart(path, out):
     with open(path) as f:
         data = json.load(f)
     rows = []
     for r in data["results"]:
-        name = f"IMIX (avg {r['average_ip_bytes']:.0f} B)" if r["size"] == "imix" else f"{r['size']} B"
+        name = gateway_size_name(r)
         q = r["ratios"]
         rows.append([f"{name}\\nseal {100 * q['seal_vs_raw']:.0f} %, open {100 * q['open_vs_raw']:.0f} %",
                      r["raw_seal"]["mpps"], r["seal"]["mpps_per_core"], r["raw_open"]["mpps"],
@@ -91,7 +96,7 @@ def anycast_chart(path, out):
         data = json.load(f)
     rows = []
     for r in data["results"]:
-        name = f"IMIX (avg {r['average_ip_bytes']:.0f} B)" if r["size"] == "imix" else f"{r['size']} B"
+        name = gateway_size_name(r)
         remote = r.get("anycast_remote", {})
         per_cpu = lambda p: p.get("per_cpu_second", {}).get("mpps", 0) if p.get("packets") else 0
         rows.append([name, per_cpu(r["seal"]), per_cpu(r["anycast_local"]), per_cpu(r["anycast_new_flows"]),

@@ -2,8 +2,9 @@
 // workers) per worker core for seal (inner -> outer), open (outer -> inner) and relay (outer ->
 // outer), anycast-local (a client's frame to a VIP -> Maglev -> GUE to a local backend) and
 // anycast-remote (a client's frame to a VIP served in r2 -> IP-in-IP -> sealed to r2), against raw
-// AEAD (the physical limit) and plain forwarding (the I/O ceiling) on the same core in the same run. Ports are ring ethdevs the benchmark fills and drains; the peer gateways are
-// tunnel-core devices on the main lcore (see emulated_peer.h).
+// AEAD (the physical limit) and plain forwarding (the I/O ceiling) on the same core in the same run.
+// Ports are ring ethdevs the benchmark fills and drains; the peer gateways are tunnel-core devices
+// on the main lcore (see emulated_peer.h).
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
